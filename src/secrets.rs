@@ -1,0 +1,220 @@
+//! The `ami-ids` secret: read it for the cross-check, rewrite one key of it for
+//! `update-ami-ids`. The payload may hold other secrets, so no error message,
+//! log line or `Debug` output ever contains it.
+
+use anyhow::{Context, Result, anyhow, bail};
+use aws_sdk_secretsmanager::primitives::Blob;
+use serde_json::{Map, Value};
+use std::fmt;
+
+use crate::ami::AmiId;
+use crate::config::SecretRef;
+use crate::verdict::{SecretCheck, SecretFinding};
+
+/// A secret's value in the form it is stored: Secrets Manager keeps either a
+/// SecretString or a SecretBinary, and a rewrite must keep the same form.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Payload {
+    String(String),
+    Binary(Vec<u8>),
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Payload::String(_) => f.write_str("Payload::String(redacted)"),
+            Payload::Binary(_) => f.write_str("Payload::Binary(redacted)"),
+        }
+    }
+}
+
+impl Payload {
+    pub fn form(&self) -> &'static str {
+        match self {
+            Payload::String(_) => "SecretString",
+            Payload::Binary(_) => "SecretBinary",
+        }
+    }
+
+    /// The payload as a JSON object.
+    pub fn object(&self, secret_id: &str) -> Result<Map<String, Value>> {
+        let bytes = match self {
+            Payload::String(s) => s.as_bytes(),
+            Payload::Binary(b) => b.as_slice(),
+        };
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => bail!(
+                "secret {secret_id} ({}) is not a JSON object of AMI IDs",
+                self.form()
+            ),
+        }
+    }
+
+    /// The same form, holding `map` as compact JSON.
+    fn with_object(&self, map: &Map<String, Value>) -> Payload {
+        let json = serde_json::to_string(map).expect("a JSON map always serialises");
+        match self {
+            Payload::String(_) => Payload::String(json),
+            Payload::Binary(_) => Payload::Binary(json.into_bytes()),
+        }
+    }
+}
+
+#[allow(async_fn_in_trait)] // one current-thread runtime: no Send bound needed
+pub trait Secrets {
+    async fn get(&self, secret_id: &str) -> Result<Payload>;
+    async fn put(&self, secret_id: &str, payload: &Payload) -> Result<()>;
+}
+
+/// Compare the secret's key with the AMI under test.
+pub fn cross_check(payload: &Payload, secret: &SecretRef, ami: &AmiId) -> Result<SecretCheck> {
+    let map = payload.object(&secret.secret_id)?;
+    let finding = match map.get(&secret.key) {
+        None => SecretFinding::KeyMissing,
+        Some(Value::String(s)) if s == ami.as_str() => SecretFinding::Agrees,
+        Some(Value::String(s)) => match s.parse::<AmiId>() {
+            Ok(other) => SecretFinding::Names(other),
+            Err(_) => SecretFinding::NotAnAmi,
+        },
+        Some(_) => SecretFinding::NotAnAmi,
+    };
+    Ok(SecretCheck {
+        secret_id: secret.secret_id.clone(),
+        key: secret.key.clone(),
+        finding,
+    })
+}
+
+/// What `update-ami-ids` does to the payload: `key` set to `ami`, every other key
+/// and the secret's form kept. `None` when the key already holds `ami`.
+pub fn with_key(
+    payload: &Payload,
+    secret_id: &str,
+    key: &str,
+    ami: &AmiId,
+) -> Result<Option<Payload>> {
+    let mut map = payload.object(secret_id)?;
+    if map.get(key).and_then(Value::as_str) == Some(ami.as_str()) {
+        return Ok(None);
+    }
+    map.insert(key.to_owned(), Value::String(ami.to_string()));
+    Ok(Some(payload.with_object(&map)))
+}
+
+/// The real store: AWS Secrets Manager.
+pub struct SecretsManager {
+    pub client: aws_sdk_secretsmanager::Client,
+    pub region: String,
+}
+
+impl Secrets for SecretsManager {
+    async fn get(&self, secret_id: &str) -> Result<Payload> {
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(crate::aws::describe_sdk_error)
+            .with_context(|| format!("reading secret {secret_id} in {}", self.region))?;
+        if let Some(b) = out.secret_binary() {
+            return Ok(Payload::Binary(b.as_ref().to_vec()));
+        }
+        out.secret_string()
+            .map(|s| Payload::String(s.to_owned()))
+            .ok_or_else(|| anyhow!("secret {secret_id} in {} has no value", self.region))
+    }
+
+    async fn put(&self, secret_id: &str, payload: &Payload) -> Result<()> {
+        let request = self.client.put_secret_value().secret_id(secret_id);
+        let request = match payload {
+            Payload::String(s) => request.secret_string(s),
+            Payload::Binary(b) => request.secret_binary(Blob::new(b.clone())),
+        };
+        request
+            .send()
+            .await
+            .map_err(crate::aws::describe_sdk_error)
+            .with_context(|| format!("writing secret {secret_id} in {}", self.region))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NEW: &str = "ami-0b0b5eed0ffee0002";
+
+    fn secret() -> SecretRef {
+        SecretRef {
+            secret_id: "/concourse/dataworks/ami-ids".into(),
+            key: "concourse_ami_mgmt_dev".into(),
+        }
+    }
+
+    fn finding(payload: &str) -> SecretFinding {
+        let p = Payload::Binary(payload.as_bytes().to_vec());
+        cross_check(&p, &secret(), &NEW.parse().unwrap())
+            .unwrap()
+            .finding
+    }
+
+    #[test]
+    fn cross_check_findings() {
+        assert_eq!(
+            finding(&format!(r#"{{"concourse_ami_mgmt_dev":"{NEW}"}}"#)),
+            SecretFinding::Agrees
+        );
+        assert_eq!(
+            finding(r#"{"concourse_ami_mgmt_dev":"ami-0a11ce5c0ffee0001"}"#),
+            SecretFinding::Names("ami-0a11ce5c0ffee0001".parse().unwrap())
+        );
+        assert_eq!(
+            finding(r#"{"concourse_ami":"x"}"#),
+            SecretFinding::KeyMissing
+        );
+        assert_eq!(
+            finding(r#"{"concourse_ami_mgmt_dev":"hunter2"}"#),
+            SecretFinding::NotAnAmi
+        );
+        assert_eq!(
+            finding(r#"{"concourse_ami_mgmt_dev":7}"#),
+            SecretFinding::NotAnAmi
+        );
+    }
+
+    #[test]
+    fn a_non_object_payload_is_an_error_without_the_payload() {
+        let p = Payload::String("canary-not-json".into());
+        let err = cross_check(&p, &secret(), &NEW.parse().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not a JSON object"), "{err}");
+        assert!(!err.contains("canary"), "{err}");
+        assert!(!format!("{p:?}").contains("canary"));
+    }
+
+    #[test]
+    fn with_key_keeps_other_keys_order_and_form() {
+        let p = Payload::Binary(br#"{"concourse_ami":"ami-0a11ce5c0ffee0001","concourse_ami_mgmt_dev":"ami-0a11ce5c0ffee0001","other":"s3cr3t"}"#.to_vec());
+        let ami = NEW.parse().unwrap();
+        let Some(Payload::Binary(out)) =
+            with_key(&p, "id", "concourse_ami_mgmt_dev", &ami).unwrap()
+        else {
+            panic!("expected a binary payload");
+        };
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                r#"{{"concourse_ami":"ami-0a11ce5c0ffee0001","concourse_ami_mgmt_dev":"{NEW}","other":"s3cr3t"}}"#
+            )
+        );
+        let same = Payload::String(format!(r#"{{"concourse_ami_mgmt_dev":"{NEW}"}}"#));
+        assert_eq!(
+            with_key(&same, "id", "concourse_ami_mgmt_dev", &ami).unwrap(),
+            None
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Fault injection for the fake GitHub: which requests, what goes wrong, and
+//! the JSON form that `POST /_fake/faults` accepts in process mode.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Which of the fake's three servers a request reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// api.github.com (or `/api/v3` on Enterprise)
+    Api,
+    /// uploads.github.com (or `/api/uploads`)
+    Uploads,
+    /// objects.githubusercontent.com: pre-signed asset downloads
+    Storage,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Api => "api",
+            Origin::Uploads => "uploads",
+            Origin::Storage => "storage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Origin> {
+        [Origin::Api, Origin::Uploads, Origin::Storage].into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// This status with a GitHub-like JSON error body.
+    Status(u16),
+    /// 429 with `Retry-After` (a secondary rate limit).
+    TooManyRequests { retry_after_secs: u64 },
+    /// 403 with `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (epoch
+    /// seconds): the primary rate limit is used up.
+    RateLimited { reset_in_secs: u64 },
+    /// Wait this long, then answer normally.
+    Slow(Duration),
+    /// Read the request, then close the connection without answering.
+    Drop,
+    /// Read the request and never answer, until the client gives up (300 s at most).
+    Stall,
+}
+
+/// A rule: requests it matches (all given criteria must hold) get `kind`,
+/// `times` times. Rules are tried in the order they were injected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub origin: Option<Origin>,
+    pub method: Option<String>,
+    /// Substring of the request's path and query, e.g. `/releases`.
+    pub path_contains: Option<String>,
+    pub kind: FaultKind,
+    pub times: usize,
+}
+
+impl Fault {
+    /// Matches every request until narrowed with `on`, `method`, `path`.
+    pub fn new(kind: FaultKind, times: usize) -> Fault {
+        Fault { origin: None, method: None, path_contains: None, kind, times }
+    }
+
+    pub fn on(mut self, origin: Origin) -> Fault {
+        self.origin = Some(origin);
+        self
+    }
+
+    pub fn method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    pub fn path(mut self, contains: &str) -> Fault {
+        self.path_contains = Some(contains.to_string());
+        self
+    }
+
+    pub fn matches(&self, origin: Origin, method: &str, target: &str) -> bool {
+        self.origin.is_none_or(|o| o == origin)
+            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.path_contains.as_deref().is_none_or(|p| target.contains(p))
+    }
+
+    /// The JSON form: flat, so it is easy to write with curl, e.g.
+    /// `{"kind":"status","status":503,"origin":"api","method":"GET",
+    /// "path_contains":"/releases","times":2}`. Kinds: `status` (`status`),
+    /// `too_many_requests` (`retry_after_secs`), `rate_limited`
+    /// (`reset_in_secs`), `slow` (`millis`), `drop`, `stall`.
+    pub fn to_json(&self) -> Value {
+        let mut v = match &self.kind {
+            FaultKind::Status(s) => json!({"kind": "status", "status": s}),
+            FaultKind::TooManyRequests { retry_after_secs } => {
+                json!({"kind": "too_many_requests", "retry_after_secs": retry_after_secs})
+            }
+            FaultKind::RateLimited { reset_in_secs } => json!({"kind": "rate_limited", "reset_in_secs": reset_in_secs}),
+            FaultKind::Slow(d) => json!({"kind": "slow", "millis": d.as_millis() as u64}),
+            FaultKind::Drop => json!({"kind": "drop"}),
+            FaultKind::Stall => json!({"kind": "stall"}),
+        };
+        v["origin"] = json!(self.origin.map(Origin::as_str));
+        v["method"] = json!(self.method);
+        v["path_contains"] = json!(self.path_contains);
+        v["times"] = json!(self.times);
+        v
+    }
+
+    /// Parses `to_json`'s form; `times` defaults to 1.
+    pub fn from_json(v: &Value) -> Result<Fault, String> {
+        let num = |k: &str| v[k].as_u64().ok_or_else(|| format!("fault needs a number `{k}`"));
+        let kind = match v["kind"].as_str().ok_or("fault needs a string `kind`")? {
+            "status" => FaultKind::Status(u16::try_from(num("status")?).map_err(|e| e.to_string())?),
+            "too_many_requests" => FaultKind::TooManyRequests { retry_after_secs: num("retry_after_secs")? },
+            "rate_limited" => FaultKind::RateLimited { reset_in_secs: num("reset_in_secs")? },
+            "slow" => FaultKind::Slow(Duration::from_millis(num("millis")?)),
+            "drop" => FaultKind::Drop,
+            "stall" => FaultKind::Stall,
+            other => return Err(format!("unknown fault kind {other:?}")),
+        };
+        let origin = match v["origin"].as_str() {
+            None => None,
+            Some(s) => Some(Origin::parse(s).ok_or_else(|| format!("unknown origin {s:?}"))?),
+        };
+        let text = |k: &str| v[k].as_str().map(str::to_string);
+        Ok(Fault {
+            origin,
+            method: text("method").map(|m| m.to_ascii_uppercase()),
+            path_contains: text("path_contains"),
+            kind,
+            times: v["times"].as_u64().unwrap_or(1) as usize,
+        })
+    }
+}

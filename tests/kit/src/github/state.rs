@@ -1,0 +1,221 @@
+//! The fake's data: repositories, releases, assets, and the logs. Times are
+//! minutes on a fake clock (see `payload::timestamp`) so ordering in tests is
+//! exact and reproducible.
+
+use super::{Dispatch, Fault, LoggedRequest};
+
+/// Ids beyond `i32::MAX`, as GitHub's asset ids are heading: a client that
+/// stores them in 32 bits breaks here, not in production.
+const FIRST_ASSET_ID: u64 = 3_000_000_001;
+const FIRST_RELEASE_ID: u64 = 190_000_001;
+const FIRST_REPO_ID: u64 = 700_000_001;
+
+pub(crate) struct Asset {
+    pub id: u64,
+    pub name: String,
+    pub label: Option<String>,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub created: u64,
+    pub downloads: u64,
+}
+
+pub(crate) struct Release {
+    pub id: u64,
+    pub tag: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub target: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub created: u64,
+    pub assets: Vec<Asset>,
+}
+
+pub(crate) struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub private: bool,
+    pub releases: Vec<Release>,
+}
+
+/// What `POST /repos/{o}/{r}/releases` (or seeding) asks for.
+#[derive(Default)]
+pub(crate) struct NewRelease {
+    pub tag: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub target: Option<String>,
+    pub draft: bool,
+    pub prerelease: bool,
+}
+
+pub(crate) struct NewAsset<'a> {
+    pub name: &'a str,
+    pub label: Option<String>,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum AddError {
+    NoRelease,
+    Duplicate,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub repos: Vec<Repo>,
+    clock: u64,
+    releases_made: u64,
+    assets_made: u64,
+    pub requests: Vec<LoggedRequest>,
+    pub dispatches: Vec<Dispatch>,
+    pub faults: Vec<Fault>,
+    /// API requests answered so far, for `X-RateLimit-Used`.
+    pub api_calls: u64,
+}
+
+impl Repo {
+    pub fn release(&self, id: u64) -> Option<&Release> {
+        self.releases.iter().find(|r| r.id == id)
+    }
+
+    pub fn release_mut(&mut self, id: u64) -> Option<&mut Release> {
+        self.releases.iter_mut().find(|r| r.id == id)
+    }
+
+    pub fn release_by_tag(&self, tag: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.tag == tag)
+    }
+
+    /// Newest first, as GitHub lists them: creation time, then id, descending.
+    pub fn newest_first(&self, include_drafts: bool) -> Vec<&Release> {
+        let mut v: Vec<&Release> = self.releases.iter().filter(|r| include_drafts || !r.draft).collect();
+        v.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
+        v
+    }
+}
+
+impl State {
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// Owner and repository names are case-insensitive on GitHub.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
+        self.repos.iter().find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
+        self.repos
+            .iter_mut()
+            .find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn repo_by_id(&self, id: u64) -> Option<&Repo> {
+        self.repos.iter().find(|r| r.id == id)
+    }
+
+    /// Creates the repository, or changes its visibility if it exists.
+    pub fn create_repo(&mut self, owner: &str, name: &str, private: bool) {
+        if let Some(r) = self.repo_mut(owner, name) {
+            r.private = private;
+            return;
+        }
+        let id = FIRST_REPO_ID + self.repos.len() as u64;
+        let (owner, name) = (owner.to_string(), name.to_string());
+        self.repos.push(Repo { id, owner, name, private, releases: Vec::new() });
+    }
+
+    /// Adds a release; `Err(())` if the tag is taken. A missing repository
+    /// is created public, so seeding needs no ceremony.
+    pub fn add_release(&mut self, owner: &str, name: &str, new: NewRelease) -> Result<u64, ()> {
+        if self.repo(owner, name).is_none() {
+            self.create_repo(owner, name, false);
+        }
+        if self.repo(owner, name).and_then(|r| r.release_by_tag(&new.tag)).is_some() {
+            return Err(());
+        }
+        let created = self.tick();
+        let id = FIRST_RELEASE_ID + self.releases_made;
+        self.releases_made += 1;
+        let release = Release {
+            id,
+            tag: new.tag,
+            name: new.name,
+            body: new.body,
+            target: new.target.unwrap_or_else(|| "main".into()),
+            draft: new.draft,
+            prerelease: new.prerelease,
+            created,
+            assets: Vec::new(),
+        };
+        self.repo_mut(owner, name).expect("repo just ensured").releases.push(release);
+        Ok(id)
+    }
+
+    pub fn add_asset(&mut self, owner: &str, repo: &str, release: u64, new: NewAsset) -> Result<u64, AddError> {
+        let rel = self.repo(owner, repo).and_then(|r| r.release(release)).ok_or(AddError::NoRelease)?;
+        if rel.assets.iter().any(|a| a.name == new.name) {
+            return Err(AddError::Duplicate);
+        }
+        let created = self.tick();
+        let id = FIRST_ASSET_ID + self.assets_made;
+        self.assets_made += 1;
+        let asset = Asset {
+            id,
+            name: new.name.to_string(),
+            label: new.label,
+            content_type: new.content_type.to_string(),
+            content: new.content.to_vec(),
+            created,
+            downloads: 0,
+        };
+        let rel = self.repo_mut(owner, repo).and_then(|r| r.release_mut(release)).expect("release checked");
+        rel.assets.push(asset);
+        Ok(id)
+    }
+
+    /// Removes an asset by id anywhere in the repository; false if missing.
+    pub fn delete_asset(&mut self, owner: &str, repo: &str, asset: u64) -> bool {
+        let Some(r) = self.repo_mut(owner, repo) else { return false };
+        for rel in &mut r.releases {
+            if let Some(i) = rel.assets.iter().position(|a| a.id == asset) {
+                rel.assets.remove(i);
+                return true;
+            }
+        }
+        false
+    }
+
+    pub fn find_asset(&self, asset: u64) -> Option<(&Repo, &Release, &Asset)> {
+        self.repos.iter().find_map(|repo| {
+            repo.releases
+                .iter()
+                .find_map(|rel| rel.assets.iter().find(|a| a.id == asset).map(|a| (repo, rel, a)))
+        })
+    }
+
+    pub fn find_asset_mut(&mut self, asset: u64) -> Option<&mut Asset> {
+        self.repos
+            .iter_mut()
+            .flat_map(|r| r.releases.iter_mut())
+            .flat_map(|rel| rel.assets.iter_mut())
+            .find(|a| a.id == asset)
+    }
+
+    /// The first armed fault matching the request, consuming one of its
+    /// `times`; exhausted faults are dropped.
+    pub fn take_fault(&mut self, origin: super::Origin, method: &str, target: &str) -> Option<Fault> {
+        let i = self.faults.iter().position(|f| f.times > 0 && f.matches(origin, method, target))?;
+        self.faults[i].times -= 1;
+        let fault = self.faults[i].clone();
+        if self.faults[i].times == 0 {
+            self.faults.remove(i);
+        }
+        Some(fault)
+    }
+}

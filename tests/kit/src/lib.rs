@@ -1,0 +1,11 @@
+//! Test kit for `ami-test-resource`: real servers the black-box tests point
+//! the built executable at.
+//!
+//! - [`moto`]: the AWS emulator, started per test on a free loopback port;
+//! - [`github`]: a fake GitHub REST server (api, uploads and storage origins);
+//! - [`fault_proxy`]: a fault-injecting proxy in front of moto;
+//! - [`run`]: runs the executable as Concourse does (links, empty environment);
+//! - [`http`]: the std-only HTTP/1.1 server and client the others share.
+
+pub mod http;
+pub mod moto;
