@@ -99,16 +99,14 @@ impl Build {
     }
 }
 
-/// The full record of one test. Never holds a credential or a secret payload.
+/// What one look at the fleet found: the `compare` command's output, and the
+/// heart of the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    pub schema: u32,
-    pub test_name: TestName,
+pub struct Comparison {
     pub ami_id: AmiId,
     pub ami_source: AmiSource,
     pub result: Outcome,
     pub reasons: Vec<String>,
-    pub release: ReleaseTag,
     pub tested_at: String,
     pub region: String,
     pub instance_name: String,
@@ -117,6 +115,16 @@ pub struct Record {
     pub counts: Counts,
     pub instances: Vec<Instance>,
     pub secret_check: Option<SecretCheck>,
+}
+
+/// The full record of one test. Never holds a credential or a secret payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub schema: u32,
+    pub test_name: TestName,
+    pub release: ReleaseTag,
+    #[serde(flatten)]
+    pub test: Comparison,
     pub build: Build,
 }
 
@@ -124,16 +132,16 @@ impl Record {
     pub fn version(&self) -> Version {
         Version {
             release: self.release.clone(),
-            ami_id: self.ami_id.clone(),
-            result: self.result,
+            ami_id: self.test.ami_id.clone(),
+            result: self.test.result,
         }
     }
 
     pub fn asset_name(&self) -> AssetName {
         AssetName {
             test_name: self.test_name.clone(),
-            ami_id: self.ami_id.clone(),
-            result: self.result,
+            ami_id: self.test.ami_id.clone(),
+            result: self.test.result,
         }
     }
 
@@ -160,12 +168,13 @@ impl Record {
 }
 
 /// The build page's metadata: public, so only facts of the test, never secrets.
-pub fn metadata(r: &Record) -> Vec<Meta> {
+pub fn metadata(record: &Record) -> Vec<Meta> {
+    let r = &record.test;
     let c = &r.counts;
     let mut m = vec![
         meta("ami_id", r.ami_id.as_str()),
         meta("result", r.result.as_str()),
-        meta("release", r.release.as_str()),
+        meta("release", record.release.as_str()),
         meta(
             "instances",
             format!(
@@ -199,7 +208,7 @@ pub fn metadata(r: &Record) -> Vec<Meta> {
         ));
     }
     m.push(meta("tested_at", r.tested_at.as_str()));
-    if let Some(url) = &r.build.url {
+    if let Some(url) = &record.build.url {
         m.push(meta("build", url.as_str()));
     }
     m

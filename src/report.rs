@@ -3,6 +3,7 @@
 
 use crate::ami::AmiId;
 use crate::fleet::{Class, Instance};
+use crate::record::Comparison;
 use crate::verdict::{Outcome, Verdict};
 
 pub struct Style {
@@ -91,5 +92,26 @@ pub fn verdict_lines(v: &Verdict, style: &Style) -> String {
     for r in v.reasons.iter().skip(1) {
         out.push_str(&format!("        {r}\n"));
     }
+    out
+}
+
+/// The verdict and a table: every instance (`compare`), or only those at fault
+/// (the put step's log).
+pub fn comparison(c: &Comparison, style: &Style, all: bool) -> String {
+    let verdict = Verdict {
+        result: c.result,
+        reasons: c.reasons.clone(),
+        counts: c.counts.clone(),
+    };
+    let shown: Vec<&Instance> = c
+        .instances
+        .iter()
+        .filter(|i| all || is_problem(&c.ami_id, i))
+        .collect();
+    let mut out = String::new();
+    if !shown.is_empty() {
+        out.push_str(&table(&c.ami_id, &shown, style));
+    }
+    out.push_str(&verdict_lines(&verdict, style));
     out
 }

@@ -1,7 +1,10 @@
 //! The entry point: the resource step named by the program (`check`, `in`, `out`
 //! as linked in /opt/resource), or the command-line face under any other name.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+mod compare;
+mod update_ami_ids;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +31,46 @@ enum Command {
     In { dir: PathBuf },
     /// Run the put step locally with DIR as the sources directory.
     Out { dir: PathBuf },
+    /// Compare the running fleet with an AMI and print a table (exit 0 SUCCESS, 1 FAILED, 2 error).
+    Compare(compare::CompareArgs),
+    /// Set one key of the ami-ids secret to an AMI, then optionally dispatch a workflow.
+    UpdateAmiIds(update_ami_ids::UpdateArgs),
+}
+
+/// Where the CLI reaches AWS: the standard credential chain, plus these.
+#[derive(Args, Debug)]
+pub struct AwsArgs {
+    /// The AWS region, e.g. eu-west-2.
+    #[arg(long)]
+    pub region: String,
+    /// One endpoint for EC2, Secrets Manager and STS (emulators, VPC endpoints).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// A role to assume on top of the standard credentials.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+}
+
+impl AwsArgs {
+    pub async fn sdk_config(&self) -> anyhow::Result<aws_config::SdkConfig> {
+        let region = crate::config::Region::try_from(self.region.clone())
+            .map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+        let endpoint = match &self.endpoint {
+            Some(e) => Some(
+                crate::config::values::BaseUrl::try_from(e.clone())
+                    .map_err(|e| anyhow::anyhow!("--endpoint: {e}"))?,
+            ),
+            None => None,
+        };
+        let settings = crate::aws::Settings {
+            region: region.to_string(),
+            endpoint: endpoint.map(|u| crate::aws::endpoint_str(u.as_str())),
+            role_arn: self.role_arn.clone(),
+            static_credentials: None,
+            session_name: "ami-test-resource-cli".into(),
+        };
+        Ok(crate::aws::sdk_config(&settings).await)
+    }
 }
 
 /// Run under `argv[0]`'s basename; returns the process exit code.
@@ -55,7 +98,29 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Check => resource_step(Step::Check, None),
         Command::In { dir } => resource_step(Step::In, Some(&dir)),
         Command::Out { dir } => resource_step(Step::Out, Some(&dir)),
+        Command::Compare(args) => {
+            let result = block_on(compare::run(args));
+            match result {
+                Ok(crate::verdict::Outcome::Success) => ExitCode::SUCCESS,
+                Ok(crate::verdict::Outcome::Failed) => ExitCode::from(1),
+                Err(e) => {
+                    print_error(&e);
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::UpdateAmiIds(args) => match block_on(update_ami_ids::run(args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                print_error(&e);
+                ExitCode::FAILURE
+            }
+        },
     }
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    steps::runtime()?.block_on(f)
 }
 
 fn resource_step(step: Step, dir: Option<&Path>) -> ExitCode {

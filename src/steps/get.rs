@@ -42,13 +42,14 @@ pub async fn run(store: &impl Releases, req: &Request<InParams>, dest: &Path) ->
     let bytes = store.download(asset).await?;
     let record = Record::from_asset(&bytes, &expected, &version.release)?;
     write_files(dest, &record, &bytes)?;
-    if req.params.require_success() && record.result != Outcome::Success {
+    let test = &record.test;
+    if req.params.require_success() && test.result != Outcome::Success {
         bail!(
             "require_success: the result on release {} is {} for {} ({})",
             record.release,
-            record.result,
-            record.ami_id,
-            record.reasons.join("; ")
+            test.result,
+            test.ami_id,
+            test.reasons.join("; ")
         );
     }
     Ok(Response {

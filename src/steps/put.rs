@@ -1,19 +1,19 @@
 //! `out` (the put step): the AMI test. Observe the fleet, decide fail-closed,
 //! record the verdict on the release, report.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use std::fs;
 use std::path::Path;
 
-use super::observe::{self, Expect, TokioClock, Wait};
+use super::observe::{self, Plan, TokioClock, Wait};
 use super::publish::publish;
 use crate::ami::AmiId;
 use crate::aws;
 use crate::config::values::ReleaseTag;
-use crate::config::{Given, OutParams, Source};
-use crate::fleet::{Ec2Fleet, Fleet, Instance, Query};
+use crate::config::{Given, OutParams, SecretRef, Source};
+use crate::fleet::{Ec2Fleet, Fleet, Query};
 use crate::protocol::{Request, Response};
-use crate::record::{AmiSource, Build, Record, metadata, now_rfc3339};
+use crate::record::{AmiSource, Build, Record, metadata};
 use crate::releases::Releases;
 use crate::report::{self, Style};
 use crate::secrets::{self, Secrets, SecretsManager};
@@ -42,23 +42,36 @@ pub async fn run(
     let test = Test {
         source,
         params: &req.params,
-        ami,
-        ami_source,
+        plan: Plan {
+            query: query_of(source),
+            ami,
+            ami_source,
+            min_instances: source.min_instances(),
+            region: settings.region.clone(),
+            wait: Wait {
+                timeout: req.params.wait_timeout(),
+                interval: req.params.wait_interval(),
+            },
+        },
         tag,
-        region: settings.region.clone(),
         build: Build::from_env(env),
     };
     test.run(&fleet, &secrets, &store, &TokioClock::new()).await
+}
+
+pub fn query_of(source: &Source) -> Query {
+    Query {
+        instance_name: source.instance_name().to_owned(),
+        filters: source.instance_filters.clone().unwrap_or_default(),
+    }
 }
 
 /// One test, with its adapters passed in so it can run against fakes.
 pub struct Test<'a> {
     pub source: &'a Source,
     pub params: &'a OutParams,
-    pub ami: AmiId,
-    pub ami_source: AmiSource,
+    pub plan: Plan,
     pub tag: ReleaseTag,
-    pub region: String,
     pub build: Build,
 }
 
@@ -77,11 +90,22 @@ impl Test<'_> {
                 self.tag, self.source.owner, self.source.repository
             )
         })?;
-        let secret_check = self.secret_check(secrets).await?;
-        let record = self.observe(fleet, secret_check, clock).await?;
+        let secret = self.source.secret_ref()?;
+        let secret_check = check_secret(secrets, secret.as_ref(), &self.plan.ami).await?;
+        let mut log = |line: String| eprintln!("{line}");
+        let test = observe::compare(fleet, &self.plan, secret_check, clock, &mut log).await?;
+        let record = Record {
+            schema: 1,
+            test_name: self.source.test_name.clone(),
+            release: self.tag.clone(),
+            test,
+            build: self.build.clone(),
+        };
         let published = publish(store, &release, &record).await?;
-        let style = Style { color: false };
-        eprint!("{}", summary(&record, &style));
+        eprint!(
+            "{}",
+            report::comparison(&record.test, &Style { color: false }, false)
+        );
         if published.uploaded {
             eprintln!("recorded {} on release {}", published.asset, self.tag);
         } else {
@@ -99,12 +123,13 @@ impl Test<'_> {
                 self.tag
             );
         }
-        if record.result == Outcome::Failed && self.params.fail_on_failure() {
+        let t = &record.test;
+        if t.result == Outcome::Failed && self.params.fail_on_failure() {
             bail!(
-                "AMI test FAILED for {} on release {} (recorded; fail_on_failure: true): {}",
-                record.ami_id,
+                "AMI test FAILED for {} on release {} (recorded; fail_on_failure is true): {}",
+                t.ami_id,
                 record.release,
-                record.reasons.join("; ")
+                t.reasons.join("; ")
             );
         }
         Ok(Response {
@@ -112,81 +137,20 @@ impl Test<'_> {
             metadata: metadata(&record),
         })
     }
-
-    async fn secret_check(&self, secrets: &impl Secrets) -> Result<Option<SecretCheck>> {
-        let Some(secret) = self.source.secret_ref()? else {
-            return Ok(None);
-        };
-        let payload = secrets.get(&secret.secret_id).await?;
-        secrets::cross_check(&payload, &secret, &self.ami).map(Some)
-    }
-
-    async fn observe(
-        &self,
-        fleet: &impl Fleet,
-        secret_check: Option<SecretCheck>,
-        clock: &impl observe::Clock,
-    ) -> Result<Record> {
-        let query = Query {
-            instance_name: self.source.instance_name().to_owned(),
-            filters: self.source.instance_filters.clone().unwrap_or_default(),
-        };
-        let expect = Expect {
-            ami: &self.ami,
-            min_instances: self.source.min_instances(),
-            secret: secret_check.as_ref(),
-        };
-        let wait = Wait {
-            timeout: self.params.wait_timeout(),
-            interval: self.params.wait_interval(),
-        };
-        let seen = observe::observe(fleet, &query, &expect, wait, clock, &mut |line| {
-            eprintln!("{line}")
-        })
-        .await?;
-        Ok(Record {
-            schema: 1,
-            test_name: self.source.test_name.clone(),
-            ami_id: self.ami.clone(),
-            ami_source: self.ami_source.clone(),
-            result: seen.verdict.result,
-            reasons: seen.verdict.reasons,
-            release: self.tag.clone(),
-            tested_at: now_rfc3339(),
-            region: self.region.clone(),
-            instance_name: query.instance_name,
-            instance_filters: query.filters,
-            min_instances: expect.min_instances,
-            counts: seen.verdict.counts,
-            instances: seen.instances,
-            secret_check,
-            build: self.build.clone(),
-        })
-    }
 }
 
-/// The short human report: the verdict, and a table of the instances at fault.
-pub fn summary(record: &Record, style: &Style) -> String {
-    let verdict = crate::verdict::Verdict {
-        result: record.result,
-        reasons: record.reasons.clone(),
-        counts: record.counts.clone(),
+/// The `ami-ids` cross-check, when configured. Reading the secret failing is an
+/// error (no verdict); what its key holds is part of the verdict.
+pub async fn check_secret(
+    secrets: &impl Secrets,
+    secret: Option<&SecretRef>,
+    ami: &AmiId,
+) -> Result<Option<SecretCheck>> {
+    let Some(secret) = secret else {
+        return Ok(None);
     };
-    let mut out = format!(
-        "AMI test of {} on release {}: {}",
-        record.ami_id,
-        record.release,
-        report::verdict_lines(&verdict, style)
-    );
-    let problems: Vec<&Instance> = record
-        .instances
-        .iter()
-        .filter(|i| report::is_problem(&record.ami_id, i))
-        .collect();
-    if !problems.is_empty() {
-        out.push_str(&report::table(&record.ami_id, &problems, style));
-    }
-    out
+    let payload = secrets.get(&secret.secret_id).await?;
+    secrets::cross_check(&payload, secret, ami).map(Some)
 }
 
 pub fn ami_under_test(params: &OutParams, sources: &Path) -> Result<(AmiId, AmiSource)> {
@@ -202,12 +166,13 @@ pub fn ami_under_test(params: &OutParams, sources: &Path) -> Result<(AmiId, AmiS
             let text = read_small(sources, rel.as_path(), "params.ami_id_file")?;
             let ami = text
                 .parse::<AmiId>()
-                .map_err(|e| anyhow::anyhow!("params.ami_id_file {rel}: {e}"))?;
+                .map_err(|e| anyhow!("params.ami_id_file {rel}: {e}"))?;
+            let file = Some(rel.to_string());
             Ok((
                 ami,
                 AmiSource {
                     param: "ami_id_file".into(),
-                    file: Some(rel.to_string()),
+                    file,
                 },
             ))
         }
@@ -219,26 +184,25 @@ pub fn release_tag(params: &OutParams, sources: &Path) -> Result<ReleaseTag> {
         Given::Inline(tag) => Ok(tag),
         Given::File(rel) => {
             let text = read_small(sources, rel.as_path(), "params.release_file")?;
-            ReleaseTag::try_from(text)
-                .map_err(|e| anyhow::anyhow!("params.release_file {rel}: {e}"))
+            ReleaseTag::try_from(text).map_err(|e| anyhow!("params.release_file {rel}: {e}"))
         }
     }
 }
 
 /// A one-value file of the build (an `ami` resource's `id`, a release's `tag`),
 /// trimmed.
-fn read_small(sources: &Path, rel: &Path, key: &str) -> Result<String> {
-    let path = sources.join(rel);
-    let meta =
-        fs::metadata(&path).with_context(|| format!("{key}: cannot read {}", rel.display()))?;
+pub fn read_small(base: &Path, rel: &Path, key: &str) -> Result<String> {
+    let path = base.join(rel);
+    let cannot = || format!("{key}: cannot read {}", rel.display());
+    let meta = fs::metadata(&path).with_context(cannot)?;
     if meta.len() > 4096 {
         bail!(
             "{key}: {} is larger than 4 KiB; expected one value",
             rel.display()
         );
     }
-    let raw = fs::read(&path).with_context(|| format!("{key}: cannot read {}", rel.display()))?;
+    let raw = fs::read(&path).with_context(cannot)?;
     let text = String::from_utf8(raw)
-        .map_err(|_| anyhow::anyhow!("{key}: {} is not UTF-8 text", rel.display()))?;
+        .map_err(|_| anyhow!("{key}: {} is not UTF-8 text", rel.display()))?;
     Ok(text.trim().to_owned())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::ami::AmiId;
 use crate::fleet::{Fleet, Instance, Query};
+use crate::record::{AmiSource, Comparison, now_rfc3339};
 use crate::verdict::{self, Outcome, SecretCheck, Verdict};
 
 #[allow(async_fn_in_trait)]
@@ -106,3 +107,43 @@ pub fn short(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Everything one comparison needs, whoever runs it (`out` or `compare`).
+pub struct Plan {
+    pub query: Query,
+    pub ami: AmiId,
+    pub ami_source: AmiSource,
+    pub min_instances: u32,
+    pub region: String,
+    pub wait: Wait,
+}
+
+/// Observe (with waiting) and return the comparison, ready to record or print.
+pub async fn compare(
+    fleet: &impl Fleet,
+    plan: &Plan,
+    secret_check: Option<SecretCheck>,
+    clock: &impl Clock,
+    log: &mut dyn FnMut(String),
+) -> Result<Comparison> {
+    let expect = Expect {
+        ami: &plan.ami,
+        min_instances: plan.min_instances,
+        secret: secret_check.as_ref(),
+    };
+    let seen = observe(fleet, &plan.query, &expect, plan.wait, clock, log).await?;
+    Ok(Comparison {
+        ami_id: plan.ami.clone(),
+        ami_source: plan.ami_source.clone(),
+        result: seen.verdict.result,
+        reasons: seen.verdict.reasons,
+        tested_at: now_rfc3339(),
+        region: plan.region.clone(),
+        instance_name: plan.query.instance_name.clone(),
+        instance_filters: plan.query.filters.clone(),
+        min_instances: plan.min_instances,
+        counts: seen.verdict.counts,
+        instances: seen.instances,
+        secret_check,
+    })
+}

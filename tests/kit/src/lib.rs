@@ -7,5 +7,7 @@
 //! - [`run`]: runs the executable as Concourse does (links, empty environment);
 //! - [`http`]: the std-only HTTP/1.1 server and client the others share.
 
+pub mod fault_proxy;
+pub mod github;
 pub mod http;
 pub mod moto;

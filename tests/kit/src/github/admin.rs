@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 /// Admin paths sit at the root or under the api prefix.
 pub(super) fn admin_path<'a>(inner: &Inner, path: &'a str) -> Option<&'a str> {
-    let p = path.strip_prefix(inner.opts.api_prefix.as_str()).unwrap_or(path);
+    let p = path
+        .strip_prefix(inner.opts.api_prefix.as_str())
+        .unwrap_or(path);
     p.starts_with("/_fake/").then_some(p)
 }
 
@@ -27,7 +29,12 @@ pub(super) fn handle(inner: &Inner, req: &Request, path: &str) -> Response {
             Response::new(204)
         }
         ("GET", "/_fake/dispatches") => {
-            let d: Vec<Value> = inner.state().dispatches.iter().map(|d| d.to_json()).collect();
+            let d: Vec<Value> = inner
+                .state()
+                .dispatches
+                .iter()
+                .map(|d| d.to_json())
+                .collect();
             Response::json(200, &Value::Array(d))
         }
         ("POST", "/_fake/faults") => match Fault::from_json(&body) {
@@ -46,14 +53,18 @@ fn bad(message: &str) -> Response {
 }
 
 fn field<'a>(body: &'a Value, key: &str) -> Result<&'a str, Response> {
-    body[key].as_str().ok_or_else(|| bad(&format!("missing string field `{key}`")))
+    body[key]
+        .as_str()
+        .ok_or_else(|| bad(&format!("missing string field `{key}`")))
 }
 
 fn create_repo(inner: &Inner, body: &Value) -> Response {
     let (Ok(owner), Ok(repo)) = (field(body, "owner"), field(body, "repo")) else {
         return bad("need `owner` and `repo`");
     };
-    inner.state().create_repo(owner, repo, body["private"].as_bool().unwrap_or(false));
+    inner
+        .state()
+        .create_repo(owner, repo, body["private"].as_bool().unwrap_or(false));
     Response::new(204)
 }
 
@@ -64,13 +75,26 @@ fn add_asset(inner: &Inner, body: &Value) -> Response {
     let [Ok(owner), Ok(repo), Ok(tag), Ok(name), Ok(content)] = fields else {
         return bad("need `owner`, `repo`, `tag`, `name`, `content_base64`");
     };
-    let Some(content) = b64_decode(content) else { return bad("`content_base64` is not base64") };
-    let content_type = body["content_type"].as_str().unwrap_or(super::content_type_for(name));
+    let Some(content) = b64_decode(content) else {
+        return bad("`content_base64` is not base64");
+    };
+    let content_type = body["content_type"]
+        .as_str()
+        .unwrap_or(super::content_type_for(name));
     let mut st = inner.state();
-    let Some(release) = st.repo(owner, repo).and_then(|r| r.release_by_tag(tag)).map(|r| r.id) else {
+    let Some(release) = st
+        .repo(owner, repo)
+        .and_then(|r| r.release_by_tag(tag))
+        .map(|r| r.id)
+    else {
         return Response::json(404, &json!({"message": "no such release"}));
     };
-    let new = NewAsset { name, label: None, content_type, content: &content };
+    let new = NewAsset {
+        name,
+        label: None,
+        content_type,
+        content: &content,
+    };
     match st.add_asset(owner, repo, release, new) {
         Ok(id) => Response::json(201, &json!({"id": id})),
         Err(AddError::Duplicate) => Response::json(422, &json!({"message": "asset name taken"})),
@@ -82,7 +106,10 @@ fn add_asset(inner: &Inner, body: &Value) -> Response {
 fn list_assets(inner: &Inner, req: &Request) -> Response {
     let q = |k: &str| req.query_param(k).unwrap_or_default();
     let st = inner.state();
-    let Some(rel) = st.repo(&q("owner"), &q("repo")).and_then(|r| r.release_by_tag(&q("tag"))) else {
+    let Some(rel) = st
+        .repo(&q("owner"), &q("repo"))
+        .and_then(|r| r.release_by_tag(&q("tag")))
+    else {
         return Response::json(404, &json!({"message": "no such release"}));
     };
     let list: Vec<Value> = rel

@@ -18,7 +18,9 @@ pub(super) fn route(inner: &Inner, req: &Request, auth: Auth) -> Response {
         return error(401, "Bad credentials");
     }
     let mut st = inner.state();
-    let Some(route) = resolve(inner, &st, req.path()) else { return not_found() };
+    let Some(route) = resolve(inner, &st, req.path()) else {
+        return not_found();
+    };
     let repo = st.repo(&route.owner, &route.repo).expect("resolved");
     // Private repositories do not exist for anyone without access.
     if repo.private && auth != Auth::Valid {
@@ -55,16 +57,30 @@ fn resolve<'a>(inner: &Inner, st: &State, path: &'a str) -> Option<Route<'a>> {
         ["repositories", id, tail @ ..] => (st.repo_by_id(id.parse().ok()?)?, tail),
         _ => return None,
     };
-    Some(Route { owner: repo.owner.clone(), repo: repo.name.clone(), tail: tail.to_vec() })
+    Some(Route {
+        owner: repo.owner.clone(),
+        repo: repo.name.clone(),
+        tail: tail.to_vec(),
+    })
 }
 
-fn list_releases(inner: &Inner, st: &State, o: &str, r: &str, req: &Request, authed: bool) -> Response {
+fn list_releases(
+    inner: &Inner,
+    st: &State,
+    o: &str,
+    r: &str,
+    req: &Request,
+    authed: bool,
+) -> Response {
     let repo = st.repo(o, r).expect("resolved");
     // As on GitHub, drafts are listed only to callers with push access.
     let all = repo.newest_first(authed);
     let base = format!("{}/repositories/{}/releases", inner.api_base(), repo.id);
     let Page { range, link } = payload::paginate(all.len(), &req.query(), &base);
-    let items: Vec<Value> = all[range].iter().map(|rel| payload::release(inner, repo, rel)).collect();
+    let items: Vec<Value> = all[range]
+        .iter()
+        .map(|rel| payload::release(inner, repo, rel))
+        .collect();
     with_link(Response::json(200, &Value::Array(items)), link)
 }
 
@@ -102,7 +118,11 @@ fn create_release(inner: &Inner, st: &mut State, o: &str, r: &str, req: &Request
 
 fn latest(inner: &Inner, st: &State, o: &str, r: &str) -> Response {
     let repo = st.repo(o, r).expect("resolved");
-    match repo.newest_first(false).into_iter().find(|rel| !rel.prerelease) {
+    match repo
+        .newest_first(false)
+        .into_iter()
+        .find(|rel| !rel.prerelease)
+    {
         Some(rel) => Response::json(200, &payload::release(inner, repo, rel)),
         None => not_found(),
     }
@@ -126,14 +146,35 @@ fn by_id(inner: &Inner, st: &State, o: &str, r: &str, id: &str, authed: bool) ->
     }
 }
 
-fn list_assets(inner: &Inner, st: &State, o: &str, r: &str, id: &str, req: &Request, authed: bool) -> Response {
+fn list_assets(
+    inner: &Inner,
+    st: &State,
+    o: &str,
+    r: &str,
+    id: &str,
+    req: &Request,
+    authed: bool,
+) -> Response {
     let repo = st.repo(o, r).expect("resolved");
-    let Some(rel) = id.parse().ok().and_then(|id| repo.release(id)).filter(|rel| authed || !rel.draft) else {
+    let Some(rel) = id
+        .parse()
+        .ok()
+        .and_then(|id| repo.release(id))
+        .filter(|rel| authed || !rel.draft)
+    else {
         return not_found();
     };
-    let base = format!("{}/repositories/{}/releases/{}/assets", inner.api_base(), repo.id, rel.id);
+    let base = format!(
+        "{}/repositories/{}/releases/{}/assets",
+        inner.api_base(),
+        repo.id,
+        rel.id
+    );
     let Page { range, link } = payload::paginate(rel.assets.len(), &req.query(), &base);
-    let items: Vec<Value> = rel.assets[range].iter().map(|a| payload::asset(inner, repo, rel, a)).collect();
+    let items: Vec<Value> = rel.assets[range]
+        .iter()
+        .map(|a| payload::asset(inner, repo, rel, a))
+        .collect();
     with_link(Response::json(200, &Value::Array(items)), link)
 }
 
@@ -141,10 +182,13 @@ fn list_assets(inner: &Inner, st: &State, o: &str, r: &str, id: &str, req: &Requ
 /// pre-signed URL on the storage origin, as GitHub does.
 fn get_asset(inner: &Inner, st: &State, o: &str, r: &str, id: &str, req: &Request) -> Response {
     let found = id.parse().ok().and_then(|id| st.find_asset(id));
-    let Some((repo, rel, asset)) = found.filter(|(repo, ..)| repo.owner == o && repo.name == r) else {
+    let Some((repo, rel, asset)) = found.filter(|(repo, ..)| repo.owner == o && repo.name == r)
+    else {
         return not_found();
     };
-    let wants_bytes = req.header("Accept").is_some_and(|a| a.contains("application/octet-stream"));
+    let wants_bytes = req
+        .header("Accept")
+        .is_some_and(|a| a.contains("application/octet-stream"));
     if !wants_bytes {
         return Response::json(200, &payload::asset(inner, repo, rel, asset));
     }
@@ -168,7 +212,12 @@ fn dispatch(st: &mut State, o: &str, r: &str, workflow: &str, req: &Request) -> 
     let inputs = match &body["inputs"] {
         Value::Null => json!({}),
         v @ Value::Object(_) => v.clone(),
-        _ => return error(422, "Invalid request.\n\nFor 'properties/inputs', it is not an object."),
+        _ => {
+            return error(
+                422,
+                "Invalid request.\n\nFor 'properties/inputs', it is not an object.",
+            );
+        }
     };
     st.dispatches.push(Dispatch {
         owner: o.to_string(),

@@ -25,7 +25,9 @@ impl Origin {
     }
 
     pub fn parse(s: &str) -> Option<Origin> {
-        [Origin::Api, Origin::Uploads, Origin::Storage].into_iter().find(|o| o.as_str() == s)
+        [Origin::Api, Origin::Uploads, Origin::Storage]
+            .into_iter()
+            .find(|o| o.as_str() == s)
     }
 }
 
@@ -61,7 +63,13 @@ pub struct Fault {
 impl Fault {
     /// Matches every request until narrowed with `on`, `method`, `path`.
     pub fn new(kind: FaultKind, times: usize) -> Fault {
-        Fault { origin: None, method: None, path_contains: None, kind, times }
+        Fault {
+            origin: None,
+            method: None,
+            path_contains: None,
+            kind,
+            times,
+        }
     }
 
     pub fn on(mut self, origin: Origin) -> Fault {
@@ -81,8 +89,14 @@ impl Fault {
 
     pub fn matches(&self, origin: Origin, method: &str, target: &str) -> bool {
         self.origin.is_none_or(|o| o == origin)
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && self.path_contains.as_deref().is_none_or(|p| target.contains(p))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| target.contains(p))
     }
 
     /// The JSON form: flat, so it is easy to write with curl, e.g.
@@ -96,7 +110,9 @@ impl Fault {
             FaultKind::TooManyRequests { retry_after_secs } => {
                 json!({"kind": "too_many_requests", "retry_after_secs": retry_after_secs})
             }
-            FaultKind::RateLimited { reset_in_secs } => json!({"kind": "rate_limited", "reset_in_secs": reset_in_secs}),
+            FaultKind::RateLimited { reset_in_secs } => {
+                json!({"kind": "rate_limited", "reset_in_secs": reset_in_secs})
+            }
             FaultKind::Slow(d) => json!({"kind": "slow", "millis": d.as_millis() as u64}),
             FaultKind::Drop => json!({"kind": "drop"}),
             FaultKind::Stall => json!({"kind": "stall"}),
@@ -110,11 +126,20 @@ impl Fault {
 
     /// Parses `to_json`'s form; `times` defaults to 1.
     pub fn from_json(v: &Value) -> Result<Fault, String> {
-        let num = |k: &str| v[k].as_u64().ok_or_else(|| format!("fault needs a number `{k}`"));
+        let num = |k: &str| {
+            v[k].as_u64()
+                .ok_or_else(|| format!("fault needs a number `{k}`"))
+        };
         let kind = match v["kind"].as_str().ok_or("fault needs a string `kind`")? {
-            "status" => FaultKind::Status(u16::try_from(num("status")?).map_err(|e| e.to_string())?),
-            "too_many_requests" => FaultKind::TooManyRequests { retry_after_secs: num("retry_after_secs")? },
-            "rate_limited" => FaultKind::RateLimited { reset_in_secs: num("reset_in_secs")? },
+            "status" => {
+                FaultKind::Status(u16::try_from(num("status")?).map_err(|e| e.to_string())?)
+            }
+            "too_many_requests" => FaultKind::TooManyRequests {
+                retry_after_secs: num("retry_after_secs")?,
+            },
+            "rate_limited" => FaultKind::RateLimited {
+                reset_in_secs: num("reset_in_secs")?,
+            },
             "slow" => FaultKind::Slow(Duration::from_millis(num("millis")?)),
             "drop" => FaultKind::Drop,
             "stall" => FaultKind::Stall,

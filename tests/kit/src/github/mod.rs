@@ -111,7 +111,10 @@ impl FakeGitHub {
                 Server::start(l, Arc::new(move |req| handle::handle(&inner, o, req)))
             })
             .collect();
-        FakeGitHub { inner, _servers: servers }
+        FakeGitHub {
+            inner,
+            _servers: servers,
+        }
     }
 
     /// Base URL for `github_api_url`, always with a trailing slash.
@@ -144,7 +147,12 @@ impl FakeGitHub {
     }
 
     fn add_release(&self, owner: &str, repo: &str, tag: &str, draft: bool) -> u64 {
-        let new = NewRelease { tag: tag.into(), name: Some(tag.into()), draft, ..NewRelease::default() };
+        let new = NewRelease {
+            tag: tag.into(),
+            name: Some(tag.into()),
+            draft,
+            ..NewRelease::default()
+        };
         let added = self.inner.state().add_release(owner, repo, new);
         added.unwrap_or_else(|()| panic!("release {tag} already exists in {owner}/{repo}"))
     }
@@ -155,13 +163,22 @@ impl FakeGitHub {
         let release = self
             .release_id(owner, repo, tag)
             .unwrap_or_else(|| panic!("no release {tag} in {owner}/{repo}: create it first"));
-        let new = NewAsset { name, label: None, content_type: content_type_for(name), content };
+        let new = NewAsset {
+            name,
+            label: None,
+            content_type: content_type_for(name),
+            content,
+        };
         let added = self.inner.state().add_asset(owner, repo, release, new);
         added.unwrap_or_else(|e| panic!("cannot add asset {name} to {owner}/{repo}@{tag}: {e:?}"))
     }
 
     pub fn release_id(&self, owner: &str, repo: &str, tag: &str) -> Option<u64> {
-        self.inner.state().repo(owner, repo)?.release_by_tag(tag).map(|r| r.id)
+        self.inner
+            .state()
+            .repo(owner, repo)?
+            .release_by_tag(tag)
+            .map(|r| r.id)
     }
 
     /// Removes the release and its assets; no-op if missing.
@@ -178,7 +195,10 @@ impl FakeGitHub {
         let Some(rel) = st.repo(owner, repo).and_then(|r| r.release_by_tag(tag)) else {
             return Vec::new();
         };
-        rel.assets.iter().map(|a| (a.name.clone(), a.content.clone())).collect()
+        rel.assets
+            .iter()
+            .map(|a| (a.name.clone(), a.content.clone()))
+            .collect()
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
@@ -239,7 +259,12 @@ impl Inner {
     /// Shaped like `X-GitHub-Request-Id`; unique per call.
     fn request_id(&self) -> String {
         let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
-        format!("FAKE:{:04X}:{:06X}:{:08X}", self.started % 0xFFFF, n, self.signer.hash_one(n) as u32)
+        format!(
+            "FAKE:{:04X}:{:06X}:{:08X}",
+            self.started % 0xFFFF,
+            n,
+            self.signer.hash_one(n) as u32
+        )
     }
 }
 
@@ -264,15 +289,26 @@ impl Dispatch {
 /// `api/v3/` → `/api/v3`; empty stays empty.
 fn normalise_prefix(p: &str) -> String {
     let p = p.trim_matches('/');
-    if p.is_empty() { String::new() } else { format!("/{p}") }
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("/{p}")
+    }
 }
 
 fn content_type_for(name: &str) -> &'static str {
-    if name.ends_with(".json") { "application/json" } else { "application/octet-stream" }
+    if name.ends_with(".json") {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    }
 }
 
 fn epoch_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

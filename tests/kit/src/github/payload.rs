@@ -51,16 +51,29 @@ pub fn user(inner: &Inner) -> Value {
 pub fn release(inner: &Inner, repo: &Repo, rel: &Release) -> Value {
     let api = format!("{}/repos/{}/{}", inner.api_base(), repo.owner, repo.name);
     let web = format!("{}/{}/{}", inner.web_base(), repo.owner, repo.name);
-    let uploads = format!("{}/repos/{}/{}", inner.uploads_base(), repo.owner, repo.name);
+    let uploads = format!(
+        "{}/repos/{}/{}",
+        inner.uploads_base(),
+        repo.owner,
+        repo.name
+    );
     let tag = percent_encode(&rel.tag);
     let created = timestamp(rel.created);
     // Drafts have no published time and no archives yet.
     let (published, tarball, zipball) = if rel.draft {
         (Value::Null, Value::Null, Value::Null)
     } else {
-        (json!(created), json!(format!("{api}/tarball/{tag}")), json!(format!("{api}/zipball/{tag}")))
+        (
+            json!(created),
+            json!(format!("{api}/tarball/{tag}")),
+            json!(format!("{api}/zipball/{tag}")),
+        )
     };
-    let assets: Vec<Value> = rel.assets.iter().map(|a| asset(inner, repo, rel, a)).collect();
+    let assets: Vec<Value> = rel
+        .assets
+        .iter()
+        .map(|a| asset(inner, repo, rel, a))
+        .collect();
     json!({
         "url": format!("{api}/releases/{}", rel.id),
         "assets_url": format!("{api}/releases/{}/assets", rel.id),
@@ -110,7 +123,10 @@ pub fn asset(inner: &Inner, repo: &Repo, rel: &Release, a: &Asset) -> Value {
 
 /// GitHub's error body: `{"message","documentation_url","status"}`.
 pub fn error(status: u16, message: &str) -> Response {
-    Response::json(status, &json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}))
+    Response::json(
+        status,
+        &json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}),
+    )
 }
 
 pub fn not_found() -> Response {
@@ -153,7 +169,12 @@ pub struct Page {
 }
 
 pub fn paginate(len: usize, query: &[(String, String)], base: &str) -> Page {
-    let get = |k: &str| query.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.parse::<usize>().ok());
+    let get = |k: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
     let per_page = get("per_page").filter(|&n| n > 0).unwrap_or(30).min(100);
     let page = get("page").filter(|&n| n > 0).unwrap_or(1);
     let last = len.div_ceil(per_page).max(1);
@@ -165,7 +186,10 @@ pub fn paginate(len: usize, query: &[(String, String)], base: &str) -> Page {
             Some(kv) => kv.1 = p.to_string(),
             None => q.push(("page".into(), p.to_string())),
         }
-        let q: Vec<String> = q.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
+        let q: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
         format!("<{base}?{}>", q.join("&"))
     };
     // GitHub's order: prev, next, last, first; absent ones are omitted.
@@ -180,5 +204,8 @@ pub fn paginate(len: usize, query: &[(String, String)], base: &str) -> Page {
     if page > 1 {
         parts.push(format!("{}; rel=\"first\"", url(1)));
     }
-    Page { range, link: (!parts.is_empty()).then(|| parts.join(", ")) }
+    Page {
+        range,
+        link: (!parts.is_empty()).then(|| parts.join(", ")),
+    }
 }

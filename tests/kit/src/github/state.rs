@@ -92,7 +92,11 @@ impl Repo {
 
     /// Newest first, as GitHub lists them: creation time, then id, descending.
     pub fn newest_first(&self, include_drafts: bool) -> Vec<&Release> {
-        let mut v: Vec<&Release> = self.releases.iter().filter(|r| include_drafts || !r.draft).collect();
+        let mut v: Vec<&Release> = self
+            .releases
+            .iter()
+            .filter(|r| include_drafts || !r.draft)
+            .collect();
         v.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
         v
     }
@@ -106,7 +110,9 @@ impl State {
 
     /// Owner and repository names are case-insensitive on GitHub.
     pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
-        self.repos.iter().find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
+        self.repos
+            .iter()
+            .find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
     }
 
     pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
@@ -127,7 +133,13 @@ impl State {
         }
         let id = FIRST_REPO_ID + self.repos.len() as u64;
         let (owner, name) = (owner.to_string(), name.to_string());
-        self.repos.push(Repo { id, owner, name, private, releases: Vec::new() });
+        self.repos.push(Repo {
+            id,
+            owner,
+            name,
+            private,
+            releases: Vec::new(),
+        });
     }
 
     /// Adds a release; `Err(())` if the tag is taken. A missing repository
@@ -136,7 +148,11 @@ impl State {
         if self.repo(owner, name).is_none() {
             self.create_repo(owner, name, false);
         }
-        if self.repo(owner, name).and_then(|r| r.release_by_tag(&new.tag)).is_some() {
+        if self
+            .repo(owner, name)
+            .and_then(|r| r.release_by_tag(&new.tag))
+            .is_some()
+        {
             return Err(());
         }
         let created = self.tick();
@@ -153,12 +169,24 @@ impl State {
             created,
             assets: Vec::new(),
         };
-        self.repo_mut(owner, name).expect("repo just ensured").releases.push(release);
+        self.repo_mut(owner, name)
+            .expect("repo just ensured")
+            .releases
+            .push(release);
         Ok(id)
     }
 
-    pub fn add_asset(&mut self, owner: &str, repo: &str, release: u64, new: NewAsset) -> Result<u64, AddError> {
-        let rel = self.repo(owner, repo).and_then(|r| r.release(release)).ok_or(AddError::NoRelease)?;
+    pub fn add_asset(
+        &mut self,
+        owner: &str,
+        repo: &str,
+        release: u64,
+        new: NewAsset,
+    ) -> Result<u64, AddError> {
+        let rel = self
+            .repo(owner, repo)
+            .and_then(|r| r.release(release))
+            .ok_or(AddError::NoRelease)?;
         if rel.assets.iter().any(|a| a.name == new.name) {
             return Err(AddError::Duplicate);
         }
@@ -174,14 +202,19 @@ impl State {
             created,
             downloads: 0,
         };
-        let rel = self.repo_mut(owner, repo).and_then(|r| r.release_mut(release)).expect("release checked");
+        let rel = self
+            .repo_mut(owner, repo)
+            .and_then(|r| r.release_mut(release))
+            .expect("release checked");
         rel.assets.push(asset);
         Ok(id)
     }
 
     /// Removes an asset by id anywhere in the repository; false if missing.
     pub fn delete_asset(&mut self, owner: &str, repo: &str, asset: u64) -> bool {
-        let Some(r) = self.repo_mut(owner, repo) else { return false };
+        let Some(r) = self.repo_mut(owner, repo) else {
+            return false;
+        };
         for rel in &mut r.releases {
             if let Some(i) = rel.assets.iter().position(|a| a.id == asset) {
                 rel.assets.remove(i);
@@ -193,9 +226,12 @@ impl State {
 
     pub fn find_asset(&self, asset: u64) -> Option<(&Repo, &Release, &Asset)> {
         self.repos.iter().find_map(|repo| {
-            repo.releases
-                .iter()
-                .find_map(|rel| rel.assets.iter().find(|a| a.id == asset).map(|a| (repo, rel, a)))
+            repo.releases.iter().find_map(|rel| {
+                rel.assets
+                    .iter()
+                    .find(|a| a.id == asset)
+                    .map(|a| (repo, rel, a))
+            })
         })
     }
 
@@ -209,8 +245,16 @@ impl State {
 
     /// The first armed fault matching the request, consuming one of its
     /// `times`; exhausted faults are dropped.
-    pub fn take_fault(&mut self, origin: super::Origin, method: &str, target: &str) -> Option<Fault> {
-        let i = self.faults.iter().position(|f| f.times > 0 && f.matches(origin, method, target))?;
+    pub fn take_fault(
+        &mut self,
+        origin: super::Origin,
+        method: &str,
+        target: &str,
+    ) -> Option<Fault> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.times > 0 && f.matches(origin, method, target))?;
         self.faults[i].times -= 1;
         let fault = self.faults[i].clone();
         if self.faults[i].times == 0 {

@@ -17,7 +17,11 @@ pub(super) fn upload(inner: &Inner, req: &Request, auth: Auth) -> Response {
     let Some(rest) = req.path().strip_prefix(inner.opts.uploads_prefix.as_str()) else {
         return not_found();
     };
-    let segs: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
+    let segs: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let (o, r, id) = match (req.method.as_str(), segs.as_slice()) {
         ("POST", ["repos", o, r, "releases", id, "assets"]) => (*o, *r, *id),
@@ -26,7 +30,10 @@ pub(super) fn upload(inner: &Inner, req: &Request, auth: Auth) -> Response {
     let Some(name) = req.query_param("name").filter(|n| !n.is_empty()) else {
         return validation_failed("ReleaseAsset", "missing_field", "name", &inner.request_id());
     };
-    let content_type = req.header("Content-Type").unwrap_or("application/octet-stream").to_string();
+    let content_type = req
+        .header("Content-Type")
+        .unwrap_or("application/octet-stream")
+        .to_string();
     let new = NewAsset {
         name: &name,
         label: req.query_param("label"),
@@ -34,18 +41,29 @@ pub(super) fn upload(inner: &Inner, req: &Request, auth: Auth) -> Response {
         content: &req.body,
     };
     let mut st = inner.state();
-    let Some(repo) = st.repo(o, r) else { return not_found() };
+    let Some(repo) = st.repo(o, r) else {
+        return not_found();
+    };
     let (owner, name_of_repo) = (repo.owner.clone(), repo.name.clone());
     let release = id.parse().unwrap_or(0);
     match st.add_asset(&owner, &name_of_repo, release, new) {
         Ok(asset) => {
             let repo = st.repo(&owner, &name_of_repo).expect("exists");
             let rel = repo.release(release).expect("exists");
-            let a = rel.assets.iter().find(|a| a.id == asset).expect("just added");
+            let a = rel
+                .assets
+                .iter()
+                .find(|a| a.id == asset)
+                .expect("just added");
             Response::json(201, &payload::asset(inner, repo, rel, a))
         }
         Err(AddError::NoRelease) => not_found(),
-        Err(AddError::Duplicate) => validation_failed("ReleaseAsset", "already_exists", "name", &inner.request_id()),
+        Err(AddError::Duplicate) => validation_failed(
+            "ReleaseAsset",
+            "already_exists",
+            "name",
+            &inner.request_id(),
+        ),
     }
 }
 
@@ -71,7 +89,11 @@ pub(super) fn download(inner: &Inner, req: &Request) -> Response {
         return s3_error(404, "NoSuchKey", "The specified key does not exist.");
     };
     if req.query_param("X-Amz-Signature") != Some(inner.signature(asset_id)) {
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match.");
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match.",
+        );
     }
     let mut st = inner.state();
     let Some(asset) = st.find_asset_mut(asset_id) else {
@@ -80,7 +102,10 @@ pub(super) fn download(inner: &Inner, req: &Request) -> Response {
     asset.downloads += 1;
     Response::new(200)
         .with_header("Content-Type", "application/octet-stream")
-        .with_header("Content-Disposition", format!("attachment; filename={}", asset.name))
+        .with_header(
+            "Content-Disposition",
+            format!("attachment; filename={}", asset.name),
+        )
         .with_body(asset.content.clone())
 }
 
@@ -89,5 +114,7 @@ fn s3_error(status: u16, code: &str, message: &str) -> Response {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
          <RequestId>FAKE0000</RequestId></Error>"
     );
-    Response::new(status).with_header("Content-Type", "application/xml").with_body(xml)
+    Response::new(status)
+        .with_header("Content-Type", "application/xml")
+        .with_body(xml)
 }

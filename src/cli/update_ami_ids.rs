@@ -1,0 +1,176 @@
+//! `update-ami-ids`: set one key of the `ami-ids` secret to an AMI ID, keeping
+//! every other key and the secret's SecretBinary/SecretString form, then
+//! optionally dispatch the deploy workflow. Replaces the `sed` task.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+use super::AwsArgs;
+use crate::ami::AmiId;
+use crate::config::values::{BaseUrl, Secret};
+use crate::github::GitHub;
+use crate::secrets::{self, Secrets, SecretsManager};
+use crate::steps::put::read_small;
+
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// The secret, e.g. /concourse/dataworks/ami-ids.
+    #[arg(long, value_name = "ID")]
+    secret_id: String,
+    /// The key to set, e.g. concourse_ami_mgmt_dev.
+    #[arg(long, value_name = "KEY")]
+    key: String,
+    #[arg(
+        long,
+        required_unless_present = "ami_file",
+        conflicts_with = "ami_file"
+    )]
+    ami: Option<AmiId>,
+    /// A file holding the AMI ID (e.g. untested-ami/id).
+    #[arg(long, value_name = "PATH")]
+    ami_file: Option<PathBuf>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Dispatch a workflow afterwards: OWNER/REPO.
+    #[arg(long, value_name = "OWNER/REPO", requires_all = ["workflow", "git_ref"])]
+    dispatch: Option<String>,
+    /// The workflow file name or ID, e.g. ami-test-apply.yml.
+    #[arg(long, value_name = "FILE_OR_ID", requires = "dispatch")]
+    workflow: Option<String>,
+    /// The branch or tag to run the workflow on, e.g. master.
+    #[arg(long = "ref", value_name = "REF", requires = "dispatch")]
+    git_ref: Option<String>,
+    /// A workflow input, KEY=VALUE; repeatable.
+    #[arg(long = "input", value_name = "KEY=VALUE", requires = "dispatch")]
+    inputs: Vec<String>,
+    #[arg(long, default_value = crate::steps::DEFAULT_GITHUB_API, value_name = "URL")]
+    github_api_url: String,
+    /// A file holding the GitHub token (else $GITHUB_TOKEN). Never printed.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+}
+
+pub async fn run(args: UpdateArgs) -> Result<()> {
+    let ami = match (&args.ami, &args.ami_file) {
+        (Some(a), _) => a.clone(),
+        (None, Some(f)) => read_small(Path::new("."), f, "--ami-file")?
+            .parse()
+            .map_err(|e| anyhow!("--ami-file {}: {e}", f.display()))?,
+        (None, None) => unreachable!("clap requires --ami or --ami-file"),
+    };
+    // Check the dispatch arguments before changing anything.
+    let dispatch = match &args.dispatch {
+        Some(repo) => Some(Dispatch::from_args(&args, repo)?),
+        None => None,
+    };
+    let conf = args.aws.sdk_config().await?;
+    let store = SecretsManager {
+        client: aws_sdk_secretsmanager::Client::new(&conf),
+        region: args.aws.region.clone(),
+    };
+    update_secret(&store, &args.secret_id, &args.key, &ami).await?;
+    if let Some(d) = dispatch {
+        d.send().await?;
+    }
+    Ok(())
+}
+
+async fn update_secret(store: &impl Secrets, id: &str, key: &str, ami: &AmiId) -> Result<()> {
+    let payload = store.get(id).await?;
+    let before = payload.object(id)?;
+    match secrets::with_key(&payload, id, key, ami)? {
+        None => println!("secret {id}: {key} is already {ami}; nothing written"),
+        Some(updated) => {
+            store.put(id, &updated).await?;
+            // The old value is shown only if it is an AMI ID: a wrong key could hold a secret.
+            let was = match before.get(key).and_then(Value::as_str) {
+                Some(old) if AmiId::is_valid(old) => format!("was {old}"),
+                Some(_) => "was not an AMI ID".to_owned(),
+                None => "was not set".to_owned(),
+            };
+            let others = before.len() - usize::from(before.contains_key(key));
+            println!(
+                "secret {id}: {key} set to {ami} ({was}); {others} other key{} kept; stored as {}",
+                if others == 1 { "" } else { "s" },
+                updated.form()
+            );
+        }
+    }
+    Ok(())
+}
+
+struct Dispatch {
+    gh: GitHub,
+    owner: String,
+    repo: String,
+    workflow: String,
+    git_ref: String,
+    inputs: Map<String, Value>,
+}
+
+impl Dispatch {
+    fn from_args(args: &UpdateArgs, repo: &str) -> Result<Dispatch> {
+        let (owner, name) = repo
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| anyhow!("--dispatch: expected OWNER/REPO, got `{repo}`"))?;
+        let mut inputs = Map::new();
+        for kv in &args.inputs {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--input: expected KEY=VALUE, got `{kv}`"))?;
+            inputs.insert(k.to_owned(), Value::String(v.to_owned()));
+        }
+        let api = BaseUrl::try_from(args.github_api_url.clone())
+            .map_err(|e| anyhow!("--github-api-url: {e}"))?;
+        let token = match &args.token_file {
+            Some(f) => std::fs::read_to_string(f)
+                .with_context(|| format!("--token-file: cannot read {}", f.display()))?,
+            None => std::env::var("GITHUB_TOKEN").map_err(|_| {
+                anyhow!("--dispatch needs a token: set GITHUB_TOKEN or give --token-file")
+            })?,
+        };
+        let token = Secret::try_from(token.trim().to_owned())
+            .map_err(|_| anyhow!("the GitHub token is empty"))?;
+        Ok(Dispatch {
+            gh: GitHub::new(api.url(), None, Some(&token))?,
+            owner: owner.to_owned(),
+            repo: name.to_owned(),
+            workflow: args.workflow.clone().unwrap_or_default(),
+            git_ref: args.git_ref.clone().unwrap_or_default(),
+            inputs,
+        })
+    }
+
+    async fn send(&self) -> Result<()> {
+        let what = format!(
+            "dispatching workflow {} on {}/{}",
+            self.workflow, self.owner, self.repo
+        );
+        let url = self.gh.url(&format!(
+            "repos/{}/{}/actions/workflows/{}/dispatches",
+            self.owner, self.repo, self.workflow
+        ))?;
+        let body =
+            serde_json::to_vec(&serde_json::json!({"ref": self.git_ref, "inputs": self.inputs}))?;
+        let answer = self
+            .gh
+            .send(&what, || {
+                self.gh
+                    .request(reqwest::Method::POST, url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        if answer.status != 204 {
+            bail!(self.gh.fail(&what, &answer));
+        }
+        println!(
+            "dispatched workflow {} on {}/{} at {}",
+            self.workflow, self.owner, self.repo, self.git_ref
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! Runs the built executable as Concourse does: through links named `check`,
+//! `in` and `out` (as in `/opt/resource/`), with an empty environment (a
+//! check may have no `HOME` at all), in a fresh working directory.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A step running longer than this is killed (and its Output says so).
+const STEP_LIMIT: Duration = Duration::from_secs(180);
+
+#[derive(Debug)]
+pub struct Output {
+    /// Exit code; -1 if killed by a signal.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Output {
+    /// stdout as exactly one JSON document (as Concourse reads it); panics
+    /// showing both streams otherwise.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}).\n{}", self.describe()))
+    }
+
+    /// Both streams and the exit code, for assertion messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "exit code {} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.elapsed, self.stdout, self.stderr
+        )
+    }
+}
+
+pub struct Resource {
+    dir: tempfile::TempDir,
+}
+
+impl Resource {
+    /// A directory with `check`, `in` and `out` linked to `binary`.
+    pub fn new(binary: &Path) -> Resource {
+        let binary = binary
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("resource binary {}: {e}", binary.display()));
+        let dir = tempfile::Builder::new().prefix("testkit-resource-").tempdir().expect("temp dir");
+        for name in ["check", "in", "out"] {
+            std::os::unix::fs::symlink(&binary, dir.path().join(name)).expect("symlink resource step");
+        }
+        Resource { dir }
+    }
+
+    /// The link for a step, e.g. `…/check`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        assert!(["check", "in", "out"].contains(&name), "no resource step named {name:?}");
+        self.dir.path().join(name)
+    }
+
+    pub fn step(&self, name: &str, args: &[&str], stdin: &[u8]) -> Output {
+        self.step_env(name, args, stdin, &[])
+    }
+
+    /// Runs a step with only `env` in its environment.
+    pub fn step_env(&self, name: &str, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+        run(&self.path(name), args, Some(stdin), env)
+    }
+}
+
+/// Runs the executable under its own name (the command-line face), with
+/// only `env` in its environment and no standard input.
+pub fn cli(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run(binary, args, None, env)
+}
+
+fn run(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
+    let cwd = tempfile::Builder::new().prefix("testkit-cwd-").tempdir().expect("temp dir");
+    let started = Instant::now();
+    let mut child = Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .current_dir(cwd.path())
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    // Feed stdin and drain both pipes on threads: a child blocked on a full
+    // pipe, or one that never reads its input, must not deadlock the test.
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let data = data.to_vec();
+        thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let (status, killed) = wait_limited(&mut child, STEP_LIMIT);
+    let mut stderr = stderr.join().unwrap_or_default();
+    if killed {
+        stderr.push_str(&format!("\n[testkit] killed: still running after {STEP_LIMIT:?}\n"));
+    }
+    Output {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf);
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Waits for the child, killing it past `limit`. Returns (status, killed).
+fn wait_limited(child: &mut Child, limit: Duration) -> (ExitStatus, bool) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            return (status, false);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            return (child.wait().expect("wait for killed child"), true);
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Panics if any canary (e.g. a token or secret key) occurs in any text. The
+/// message says where, masking the canary: a failing test must not itself
+/// leak the secret into CI logs.
+pub fn assert_no_canaries(canaries: &[&str], texts: &[&str]) {
+    check_canaries(canaries);
+    for (t, text) in texts.iter().enumerate() {
+        if let Some((c, pos)) = find_canary(canaries, text.as_bytes()) {
+            panic!(
+                "canary #{c} ({} bytes) found in text #{t} at byte {pos}: …{}…",
+                canaries[c].len(),
+                masked_context(canaries, text, pos)
+            );
+        }
+    }
+}
+
+/// Like `assert_no_canaries` for every file (contents, names and symlink
+/// targets) under `dir`, recursively.
+pub fn assert_dir_has_no_canaries(canaries: &[&str], dir: &Path) {
+    check_canaries(canaries);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+        if let Some((c, pos)) = find_canary(canaries, shown.as_bytes()) {
+            panic!("canary #{c} found in the file name {:?} at byte {pos}", mask(canaries, &shown));
+        }
+        let meta = fs::symlink_metadata(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let bytes = if meta.is_dir() {
+            let entries = fs::read_dir(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            stack.extend(entries.map(|e| e.expect("dir entry").path()));
+            continue;
+        } else if meta.file_type().is_symlink() {
+            fs::read_link(&path).expect("read link").into_os_string().into_encoded_bytes()
+        } else {
+            fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        if let Some((c, pos)) = find_canary(canaries, &bytes) {
+            panic!(
+                "canary #{c} ({} bytes) found in {}/{shown} at byte {pos}",
+                canaries[c].len(),
+                dir.display()
+            );
+        }
+    }
+}
+
+fn check_canaries(canaries: &[&str]) {
+    // An empty canary would match everywhere and make the check meaningless.
+    assert!(canaries.iter().all(|c| !c.is_empty()), "a canary is empty");
+}
+
+/// The first occurrence of any canary: (canary index, byte offset).
+fn find_canary(canaries: &[&str], hay: &[u8]) -> Option<(usize, usize)> {
+    canaries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| hay.windows(c.len()).position(|w| w == c.as_bytes()).map(|p| (i, p)))
+        .min_by_key(|&(_, p)| p)
+}
+
+fn mask(canaries: &[&str], text: &str) -> String {
+    canaries
+        .iter()
+        .enumerate()
+        .fold(text.to_string(), |t, (i, c)| t.replace(c, &format!("<canary #{i}>")))
+}
+
+/// Up to 40 bytes either side of `pos`, canaries masked.
+fn masked_context(canaries: &[&str], text: &str, pos: usize) -> String {
+    let longest = canaries.iter().map(|c| c.len()).max().unwrap_or(0);
+    let mut start = pos.saturating_sub(40);
+    let mut end = (pos + longest + 40).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    // Widen so no canary straddles the cut and escapes masking.
+    let start = start.saturating_sub(longest);
+    let end = (end + longest).min(text.len());
+    let (start, end) = (floor_boundary(text, start), ceil_boundary(text, end));
+    mask(canaries, &text[start..end])
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests;
