@@ -17,7 +17,6 @@ use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder as HttpBuilder, Connector};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::time::Duration;
 
@@ -190,8 +189,32 @@ where
             anyhow!("{code}: {message}{hint}")
         }
         SdkError::TimeoutError(_) => anyhow!("timed out (AWS did not answer in time)"),
-        _ => anyhow!("{}", DisplayErrorContext(&e)),
+        _ => {
+            let chain = cause_chain(&e);
+            if chain.contains("loading credentials") {
+                anyhow!(
+                    "no usable AWS credentials ({chain}); give aws_access_key_id/aws_secret_access_key, or run where the standard chain finds some"
+                )
+            } else {
+                anyhow!("{chain}")
+            }
+        }
     }
+}
+
+/// Every cause's own message once, outermost first: the SDK's `Display` of a
+/// dispatch failure repeats itself and its `Debug` is a dump.
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let msg = err.to_string();
+        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }
 
 fn is_credentials_code(code: &str) -> bool {

@@ -93,10 +93,15 @@ impl GitHub {
     }
 
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        self.request_accepting(method, url, "application/vnd.github+json")
+    }
+
+    /// `header()` appends, so the Accept value is chosen here, once.
+    pub fn request_accepting(&self, method: Method, url: Url, accept: &str) -> RequestBuilder {
         let mut r = self
             .http
             .request(method, url.clone())
-            .header(ACCEPT, "application/vnd.github+json")
+            .header(ACCEPT, accept)
             .header("X-GitHub-Api-Version", "2022-11-28");
         if let Some(t) = &self.token
             && self.trusted.contains(&origin(&url))

@@ -294,3 +294,22 @@ mod tests {
         assert_eq!(one_off.url.as_deref(), Some("https://ci.example/builds/7"));
     }
 }
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_through_json() {
+        let json = br#"{"schema": 1, "test_name": "concourse", "release": "1.0.0", "ami_id": "ami-0b0b5eed0ffee0002",
+            "ami_source": {"param": "ami_id", "file": null}, "result": "SUCCESS", "reasons": ["r"],
+            "tested_at": "2026-12-01T10:00:00Z", "region": "eu-west-2", "instance_name": "ci-concourse-*",
+            "instance_filters": {}, "min_instances": 1,
+            "counts": {"observed": 1, "running": 1, "matching": 1, "mismatched": 0, "unsettled": 0, "ignored": 0},
+            "instances": [], "secret_check": null,
+            "build": {"id": null, "name": null, "job": null, "pipeline": null, "team": null, "url": null}}"#;
+        let r: Record = serde_json::from_slice(json).unwrap();
+        let again: Record = serde_json::from_slice(&r.to_json()).unwrap();
+        assert_eq!(r, again);
+    }
+}

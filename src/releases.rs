@@ -3,7 +3,7 @@
 //! trait so the step logic can be tested in memory.
 
 use anyhow::{Context, Result, bail};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK, LOCATION};
+use reqwest::header::{CONTENT_TYPE, LINK, LOCATION};
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
@@ -150,8 +150,7 @@ impl Releases for GitHubReleases {
             .gh
             .send(&what, || {
                 self.gh
-                    .request(Method::GET, url.clone())
-                    .header(ACCEPT, "application/octet-stream")
+                    .request_accepting(Method::GET, url.clone(), "application/octet-stream")
             })
             .await?;
         let answer = if first.status.is_redirection() {

@@ -70,14 +70,14 @@ pub fn table(ami: &AmiId, instances: &[&Instance], style: &Style) -> String {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let mut out = format!("  {}\n", line(&header));
+    let mut out = format!("  {}\n", line(&header).trim_end());
     for (r, i) in rows.iter().zip(instances) {
         let mark = match i.state.class() {
             Class::Ignored => style.dim("ignored"),
             _ if is_problem(ami, i) => style.bad("✗"),
             _ => style.good("✓"),
         };
-        out.push_str(&format!("  {}  {mark}\n", line(r)));
+        out.push_str(&format!("  {}  {mark}\n", line(r).trim_end()));
     }
     out
 }

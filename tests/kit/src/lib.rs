@@ -11,3 +11,4 @@ pub mod fault_proxy;
 pub mod github;
 pub mod http;
 pub mod moto;
+pub mod run;

@@ -97,7 +97,7 @@ impl Repo {
             .iter()
             .filter(|r| include_drafts || !r.draft)
             .collect();
-        v.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
+        v.sort_by_key(|r| std::cmp::Reverse((r.created, r.id)));
         v
     }
 }

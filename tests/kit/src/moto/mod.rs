@@ -157,10 +157,10 @@ fn read_log(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| format!("(no log: {e})"))
 }
 
-/// The `MOTO_AMIS_PATH` catalogue. No `creation_date`: moto parses it in
-/// place in a list shared by all regions, so the second region's backend
-/// fails ("Parser must be a string ... not datetime") and every call there
-/// answers 500.
+/// The `MOTO_AMIS_PATH` catalogue. No `creation_date`: moto up to 5.2.1
+/// parses it in place in a list shared by all regions, so the second
+/// region's backend fails ("Parser must be a string ... not datetime") and
+/// every call there answers 500 (fixed by 5.2.5; omitting it works on both).
 fn amis_json() -> String {
     let images: Vec<_> = [(AMI_OLD, "old"), (AMI_NEW, "new"), (AMI_OTHER, "other")]
         .iter()

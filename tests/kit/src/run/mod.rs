@@ -25,8 +25,12 @@ impl Output {
     /// stdout as exactly one JSON document (as Concourse reads it); panics
     /// showing both streams otherwise.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}).\n{}", self.describe()))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}).\n{}",
+                self.describe()
+            )
+        })
     }
 
     /// Both streams and the exit code, for assertion messages.
@@ -48,16 +52,23 @@ impl Resource {
         let binary = binary
             .canonicalize()
             .unwrap_or_else(|e| panic!("resource binary {}: {e}", binary.display()));
-        let dir = tempfile::Builder::new().prefix("testkit-resource-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("testkit-resource-")
+            .tempdir()
+            .expect("temp dir");
         for name in ["check", "in", "out"] {
-            std::os::unix::fs::symlink(&binary, dir.path().join(name)).expect("symlink resource step");
+            std::os::unix::fs::symlink(&binary, dir.path().join(name))
+                .expect("symlink resource step");
         }
         Resource { dir }
     }
 
     /// The link for a step, e.g. `…/check`.
     pub fn path(&self, name: &str) -> PathBuf {
-        assert!(["check", "in", "out"].contains(&name), "no resource step named {name:?}");
+        assert!(
+            ["check", "in", "out"].contains(&name),
+            "no resource step named {name:?}"
+        );
         self.dir.path().join(name)
     }
 
@@ -66,26 +77,45 @@ impl Resource {
     }
 
     /// Runs a step with only `env` in its environment.
-    pub fn step_env(&self, name: &str, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-        run(&self.path(name), args, Some(stdin), env)
+    pub fn step_env(
+        &self,
+        name: &str,
+        args: &[&str],
+        stdin: &[u8],
+        env: &[(&str, &str)],
+    ) -> Output {
+        run(&self.path(name), args, Some(stdin), env, STEP_LIMIT)
     }
 }
 
 /// Runs the executable under its own name (the command-line face), with
 /// only `env` in its environment and no standard input.
 pub fn cli(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    run(binary, args, None, env)
+    run(binary, args, None, env, STEP_LIMIT)
 }
 
-fn run(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
-    let cwd = tempfile::Builder::new().prefix("testkit-cwd-").tempdir().expect("temp dir");
+fn run(
+    program: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Output {
+    let cwd = tempfile::Builder::new()
+        .prefix("testkit-cwd-")
+        .tempdir()
+        .expect("temp dir");
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
         .env_clear()
         .envs(env.iter().copied())
         .current_dir(cwd.path())
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -100,10 +130,12 @@ fn run(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]
     }
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let (status, killed) = wait_limited(&mut child, STEP_LIMIT);
+    let (status, killed) = wait_limited(&mut child, limit);
     let mut stderr = stderr.join().unwrap_or_default();
     if killed {
-        stderr.push_str(&format!("\n[testkit] killed: still running after {STEP_LIMIT:?}\n"));
+        stderr.push_str(&format!(
+            "\n[testkit] killed: still running after {limit:?}\n"
+        ));
     }
     Output {
         code: status.code().unwrap_or(-1),
@@ -148,7 +180,7 @@ pub fn assert_no_canaries(canaries: &[&str], texts: &[&str]) {
             panic!(
                 "canary #{c} ({} bytes) found in text #{t} at byte {pos}: …{}…",
                 canaries[c].len(),
-                masked_context(canaries, text, pos)
+                masked_context(canaries, text)
             );
         }
     }
@@ -160,17 +192,28 @@ pub fn assert_dir_has_no_canaries(canaries: &[&str], dir: &Path) {
     check_canaries(canaries);
     let mut stack = vec![dir.to_path_buf()];
     while let Some(path) = stack.pop() {
-        let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         if let Some((c, pos)) = find_canary(canaries, shown.as_bytes()) {
-            panic!("canary #{c} found in the file name {:?} at byte {pos}", mask(canaries, &shown));
+            panic!(
+                "canary #{c} found in the file name {:?} at byte {pos}",
+                mask(canaries, &shown)
+            );
         }
-        let meta = fs::symlink_metadata(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let meta =
+            fs::symlink_metadata(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let bytes = if meta.is_dir() {
             let entries = fs::read_dir(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             stack.extend(entries.map(|e| e.expect("dir entry").path()));
             continue;
         } else if meta.file_type().is_symlink() {
-            fs::read_link(&path).expect("read link").into_os_string().into_encoded_bytes()
+            fs::read_link(&path)
+                .expect("read link")
+                .into_os_string()
+                .into_encoded_bytes()
         } else {
             fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
@@ -194,7 +237,11 @@ fn find_canary(canaries: &[&str], hay: &[u8]) -> Option<(usize, usize)> {
     canaries
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| hay.windows(c.len()).position(|w| w == c.as_bytes()).map(|p| (i, p)))
+        .filter_map(|(i, c)| {
+            hay.windows(c.len())
+                .position(|w| w == c.as_bytes())
+                .map(|p| (i, p))
+        })
         .min_by_key(|&(_, p)| p)
 }
 
@@ -202,25 +249,19 @@ fn mask(canaries: &[&str], text: &str) -> String {
     canaries
         .iter()
         .enumerate()
-        .fold(text.to_string(), |t, (i, c)| t.replace(c, &format!("<canary #{i}>")))
+        .fold(text.to_string(), |t, (i, c)| {
+            t.replace(c, &format!("<canary #{i}>"))
+        })
 }
 
-/// Up to 40 bytes either side of `pos`, canaries masked.
-fn masked_context(canaries: &[&str], text: &str, pos: usize) -> String {
-    let longest = canaries.iter().map(|c| c.len()).max().unwrap_or(0);
-    let mut start = pos.saturating_sub(40);
-    let mut end = (pos + longest + 40).min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    // Widen so no canary straddles the cut and escapes masking.
-    let start = start.saturating_sub(longest);
-    let end = (end + longest).min(text.len());
-    let (start, end) = (floor_boundary(text, start), ceil_boundary(text, end));
-    mask(canaries, &text[start..end])
+/// About 40 bytes either side of the first occurrence. Masking the whole
+/// text before cutting means no cut can split a canary and show part of it.
+fn masked_context(canaries: &[&str], text: &str) -> String {
+    let masked = mask(canaries, text);
+    let at = masked.find("<canary #").unwrap_or(0);
+    let start = floor_boundary(&masked, at.saturating_sub(40));
+    let end = ceil_boundary(&masked, (at + 60).min(masked.len()));
+    masked[start..end].to_string()
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

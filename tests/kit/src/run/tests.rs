@@ -1,0 +1,128 @@
+use super::*;
+use std::os::unix::fs::PermissionsExt;
+
+/// A stand-in for the resource binary: a shell script that reports how it
+/// was run. Uses only shell built-ins, as the environment has no PATH.
+fn fake_binary(dir: &Path) -> PathBuf {
+    let script = r#"#!/bin/sh
+read -r input
+printf '{"name":"%s","args":"%s","input":"%s","home":"%s","foo":"%s","pwd_empty":%s}\n' \
+  "${0##*/}" "$*" "$input" "${HOME-unset}" "${FOO-unset}" "$(set -- *; [ "$1" = '*' ] && echo true || echo false)"
+echo "to stderr" >&2
+[ "$1" = fail ] && exit 3
+[ "$1" = sleep ] && while :; do :; done
+exit 0
+"#;
+    let path = dir.join("ami-test-resource");
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn steps_run_through_named_links_with_an_empty_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let resource = Resource::new(&fake_binary(dir.path()));
+    let out = resource.step("check", &[], b"ping\n");
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let v = out.json();
+    assert_eq!(v["name"], "check");
+    assert_eq!(v["input"], "ping");
+    assert_eq!(v["home"], "unset");
+    assert_eq!(v["pwd_empty"], true);
+    assert_eq!(out.stderr, "to stderr\n");
+
+    let out = resource.step_env("in", &["/tmp/dest"], b"{}\n", &[("FOO", "bar")]);
+    assert_eq!(
+        (out.json()["name"].as_str(), out.json()["args"].as_str()),
+        (Some("in"), Some("/tmp/dest"))
+    );
+    assert_eq!(out.json()["foo"], "bar");
+    assert_eq!(resource.step("out", &["fail"], b"\n").code, 3);
+}
+
+#[test]
+fn cli_runs_under_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(
+        &fake_binary(dir.path()),
+        &["compare", "--json"],
+        &[("FOO", "x")],
+    );
+    assert_eq!(out.json()["name"], "ami-test-resource");
+    assert_eq!(out.json()["args"], "compare --json");
+}
+
+#[test]
+fn overrunning_steps_are_killed_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(dir.path());
+    let out = run(
+        &bin,
+        &["sleep"],
+        Some(b"\n"),
+        &[],
+        Duration::from_millis(300),
+    );
+    assert_eq!(out.code, -1);
+    assert!(out.stderr.contains("[testkit] killed"), "{}", out.stderr);
+    assert!(out.elapsed < Duration::from_secs(5));
+}
+
+#[test]
+#[should_panic(expected = "stdout is not one JSON document")]
+fn json_insists_on_one_document() {
+    let out = Output {
+        code: 0,
+        stdout: "{} {}".into(),
+        stderr: String::new(),
+        elapsed: Duration::ZERO,
+    };
+    out.json();
+}
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("should panic");
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+#[test]
+fn canary_reports_say_where_but_never_what() {
+    let canary = "AKIAFAKECANARY0000001";
+    assert_no_canaries(&[canary], &["clean", "also clean"]);
+    let leaked = format!(
+        "{}Authorization: {canary}{}",
+        "x".repeat(100),
+        "y".repeat(100)
+    );
+    let msg = panic_message(|| assert_no_canaries(&[canary], &["clean", &leaked]));
+    assert!(
+        msg.contains("text #1") && msg.contains("byte 115") && msg.contains("<canary #0>"),
+        "{msg}"
+    );
+    assert!(!msg.contains(canary) && !msg.contains("AKIAFAKE"), "{msg}");
+}
+
+#[test]
+fn directory_scans_cover_nested_files_and_names() {
+    let canary = "s3cr3t-canary-value";
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("results")).unwrap();
+    fs::write(dir.path().join("results/concourse.test"), "ami-1 SUCCESS\n").unwrap();
+    assert_dir_has_no_canaries(&[canary], dir.path());
+    fs::write(
+        dir.path().join("results/record.json"),
+        format!("{{\"token\":\"{canary}\"}}"),
+    )
+    .unwrap();
+    let msg = panic_message(|| assert_dir_has_no_canaries(&[canary], dir.path()));
+    assert!(
+        msg.contains("results/record.json") && msg.contains("byte 10"),
+        "{msg}"
+    );
+    assert!(!msg.contains(canary), "{msg}");
+    fs::remove_file(dir.path().join("results/record.json")).unwrap();
+    fs::write(dir.path().join(format!("{canary}.txt")), "").unwrap();
+    let msg = panic_message(|| assert_dir_has_no_canaries(&[canary], dir.path()));
+    assert!(msg.contains("file name") && !msg.contains(canary), "{msg}");
+}
