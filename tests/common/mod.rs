@@ -7,10 +7,11 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
-use testkit::github::{FakeGitHub, Options};
+use testkit::github::{FakeGitHub, LoggedRequest, Options};
 use testkit::moto::Moto;
-use testkit::run::{Output, Resource, assert_dir_has_no_canaries, assert_no_canaries};
+use testkit::run::{Output, Resource, Running, assert_dir_has_no_canaries, assert_no_canaries};
 
 #[allow(unused_imports)]
 pub use testkit::moto::{AMI_NEW, AMI_OLD, AMI_OTHER};
@@ -218,4 +219,105 @@ pub fn one_error_line(out: &Output) -> &str {
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "expected one line on stderr: {out:?}");
     lines[0]
+}
+
+/// Background steps (crash and concurrency tests), kept apart from the block
+/// above so each test file's helpers stay easy to find.
+impl World {
+    /// The leak checks `run` makes, for a step that ran in the background.
+    pub fn checked(&self, out: Output) -> Output {
+        assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
+        assert_dir_has_no_canaries(CANARIES, self.dir.path());
+        for tag in self.tags.borrow().iter() {
+            for (name, content) in self.gh.assets(OWNER, REPO, tag) {
+                let text = String::from_utf8_lossy(&content);
+                assert_no_canaries(CANARIES, &[&name, &text]);
+            }
+        }
+        out
+    }
+
+    /// Starts a step in the background, with the environment `run` gives it.
+    /// End it with `w.checked(running.wait())` or `w.checked(running.kill())`.
+    pub fn spawn(&self, step: &str, args: &[&str], request: &Value) -> Running {
+        let env: &[(&str, &str)] = if step == "check" { &[] } else { BUILD_ENV };
+        self.res
+            .spawn_step(step, args, request.to_string().as_bytes(), env)
+    }
+
+    /// `put_files`, started in the background.
+    pub fn spawn_put_files(&self, source: Value, ami: &str, tag: &str, extra: Value) -> Running {
+        let sources = self.sources(ami, tag);
+        let mut params =
+            json!({"ami_id_file": "untested-ami/id", "release_file": "ami-test-release/tag"});
+        for (k, v) in extra.as_object().unwrap() {
+            params[k] = v.clone();
+        }
+        let req = json!({"source": source, "params": params});
+        self.spawn("out", &[sources.to_str().unwrap()], &req)
+    }
+
+    /// Waits until the fake GitHub has logged a request `matches` accepts, and
+    /// returns it; panics with the log after `limit`.
+    pub fn wait_for_request(
+        &self,
+        limit: Duration,
+        matches: impl Fn(&LoggedRequest) -> bool,
+    ) -> LoggedRequest {
+        let started = Instant::now();
+        loop {
+            if let Some(r) = self.gh.requests().into_iter().find(|r| matches(r)) {
+                return r;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the awaited request did not come within {limit:?}; log: {:#?}",
+                self.gh.requests()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `source` with AWS reached through `endpoint` (a fault proxy).
+    pub fn source_via(&self, endpoint: &str) -> Value {
+        let mut s = self.source();
+        s["aws_endpoint"] = json!(endpoint);
+        s
+    }
+
+    /// The release's assets parsed as records; panics unless every one is a
+    /// complete record whose name is `<test>.<ami>.<RESULT>.json` of its own
+    /// content and whose release is `tag`. Returns (asset name, record).
+    pub fn complete_results(&self, tag: &str) -> Vec<(String, Value)> {
+        self.gh
+            .assets(OWNER, REPO, tag)
+            .into_iter()
+            .map(|(name, content)| {
+                let rec: Value = serde_json::from_slice(&content).unwrap_or_else(|e| {
+                    panic!(
+                        "{name} on release {tag} is not a JSON record ({e}): {}",
+                        String::from_utf8_lossy(&content)
+                    )
+                });
+                let expected = format!(
+                    "{}.{}.{}.json",
+                    rec["test_name"].as_str().unwrap_or("?"),
+                    rec["ami_id"].as_str().unwrap_or("?"),
+                    rec["result"].as_str().unwrap_or("?")
+                );
+                assert_eq!(name, expected, "asset name vs its record: {rec}");
+                assert_eq!(rec["release"], tag, "{name}: {rec}");
+                assert!(
+                    rec["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+                    "{name} has no reasons: {rec}"
+                );
+                (name, rec)
+            })
+            .collect()
+    }
+}
+
+/// The asset name of a result of the default test.
+pub fn asset(ami: &str, result: &str) -> String {
+    format!("{TEST}.{ami}.{result}.json")
 }
