@@ -137,6 +137,14 @@ impl Record {
         }
     }
 
+    /// The answer of `in` and `out` for this record.
+    pub fn response(&self) -> crate::protocol::Response {
+        crate::protocol::Response {
+            version: self.version(),
+            metadata: metadata(self),
+        }
+    }
+
     pub fn asset_name(&self) -> AssetName {
         AssetName {
             test_name: self.test_name.clone(),

@@ -1,36 +1,25 @@
 //! `compare`: the AMI test for a person, from a laptop or a task. Credentials come
 //! from the standard AWS chain. Exit 0 on SUCCESS, 1 on FAILED, 2 on error.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::AwsArgs;
-use crate::ami::AmiId;
+use super::{AmiArgs, AwsArgs};
 use crate::config::{DEFAULT_INSTANCE_NAME, SecretRef};
 use crate::fleet::{Ec2Fleet, Query};
-use crate::record::AmiSource;
 use crate::report::{self, Style};
 use crate::secrets::SecretsManager;
 use crate::steps::observe::{self, Plan, TokioClock, Wait};
-use crate::steps::put::{check_secret, read_small};
+use crate::steps::put::check_secret;
 use crate::verdict::Outcome;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// The AMI under test.
-    #[arg(
-        long,
-        required_unless_present = "ami_file",
-        conflicts_with = "ami_file"
-    )]
-    ami: Option<AmiId>,
-    /// A file holding the AMI under test (e.g. untested-ami/id).
-    #[arg(long, value_name = "PATH")]
-    ami_file: Option<PathBuf>,
+    #[command(flatten)]
+    ami: AmiArgs,
     #[command(flatten)]
     aws: AwsArgs,
     /// Value of the tag:Name filter (EC2 wildcards apply).
@@ -71,29 +60,7 @@ fn parse_filter(s: &str) -> Result<(String, Vec<String>), String> {
 }
 
 pub async fn run(args: CompareArgs) -> Result<Outcome> {
-    let (ami, ami_source) = match (&args.ami, &args.ami_file) {
-        (Some(a), _) => (
-            a.clone(),
-            AmiSource {
-                param: "--ami".into(),
-                file: None,
-            },
-        ),
-        (None, Some(f)) => {
-            let text = read_small(Path::new("."), f, "--ami-file")?;
-            let ami = text
-                .parse()
-                .map_err(|e| anyhow!("--ami-file {}: {e}", f.display()))?;
-            (
-                ami,
-                AmiSource {
-                    param: "--ami-file".into(),
-                    file: Some(f.display().to_string()),
-                },
-            )
-        }
-        (None, None) => unreachable!("clap requires --ami or --ami-file"),
-    };
+    let (ami, ami_source) = args.ami.resolve()?;
     let conf = args.aws.sdk_config().await?;
     let region = args.aws.region.clone();
     let fleet = Ec2Fleet {

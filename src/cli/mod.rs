@@ -37,6 +37,51 @@ enum Command {
     UpdateAmiIds(update_ami_ids::UpdateArgs),
 }
 
+/// The AMI under test, inline or from a file (e.g. an `ami` resource's `id`).
+#[derive(Args, Debug)]
+pub struct AmiArgs {
+    /// The AMI ID.
+    #[arg(
+        long,
+        required_unless_present = "ami_file",
+        conflicts_with = "ami_file"
+    )]
+    ami: Option<crate::ami::AmiId>,
+    /// A file holding the AMI ID (e.g. untested-ami/id).
+    #[arg(long, value_name = "PATH")]
+    ami_file: Option<PathBuf>,
+}
+
+impl AmiArgs {
+    pub fn resolve(&self) -> anyhow::Result<(crate::ami::AmiId, crate::record::AmiSource)> {
+        use crate::record::AmiSource;
+        match (&self.ami, &self.ami_file) {
+            (Some(a), _) => Ok((
+                a.clone(),
+                AmiSource {
+                    param: "--ami".into(),
+                    file: None,
+                },
+            )),
+            (None, Some(f)) => {
+                let text = crate::steps::put::read_small(Path::new("."), f, "--ami-file")?;
+                let ami = text
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--ami-file {}: {e}", f.display()))?;
+                let file = Some(f.display().to_string());
+                Ok((
+                    ami,
+                    AmiSource {
+                        param: "--ami-file".into(),
+                        file,
+                    },
+                ))
+            }
+            (None, None) => anyhow::bail!("give --ami or --ami-file"),
+        }
+    }
+}
+
 /// Where the CLI reaches AWS: the standard credential chain, plus these.
 #[derive(Args, Debug)]
 pub struct AwsArgs {

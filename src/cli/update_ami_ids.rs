@@ -5,14 +5,13 @@
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::AwsArgs;
+use super::{AmiArgs, AwsArgs};
 use crate::ami::AmiId;
 use crate::config::values::{BaseUrl, Secret};
 use crate::github::GitHub;
 use crate::secrets::{self, Secrets, SecretsManager};
-use crate::steps::put::read_small;
 
 #[derive(Args, Debug)]
 pub struct UpdateArgs {
@@ -22,15 +21,8 @@ pub struct UpdateArgs {
     /// The key to set, e.g. concourse_ami_mgmt_dev.
     #[arg(long, value_name = "KEY")]
     key: String,
-    #[arg(
-        long,
-        required_unless_present = "ami_file",
-        conflicts_with = "ami_file"
-    )]
-    ami: Option<AmiId>,
-    /// A file holding the AMI ID (e.g. untested-ami/id).
-    #[arg(long, value_name = "PATH")]
-    ami_file: Option<PathBuf>,
+    #[command(flatten)]
+    ami: AmiArgs,
     #[command(flatten)]
     aws: AwsArgs,
     /// Dispatch a workflow afterwards: OWNER/REPO.
@@ -53,13 +45,7 @@ pub struct UpdateArgs {
 }
 
 pub async fn run(args: UpdateArgs) -> Result<()> {
-    let ami = match (&args.ami, &args.ami_file) {
-        (Some(a), _) => a.clone(),
-        (None, Some(f)) => read_small(Path::new("."), f, "--ami-file")?
-            .parse()
-            .map_err(|e| anyhow!("--ami-file {}: {e}", f.display()))?,
-        (None, None) => unreachable!("clap requires --ami or --ami-file"),
-    };
+    let (ami, _) = args.ami.resolve()?;
     // Check the dispatch arguments before changing anything.
     let dispatch = match &args.dispatch {
         Some(repo) => Some(Dispatch::from_args(&args, repo)?),

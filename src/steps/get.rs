@@ -7,7 +7,6 @@ use std::path::Path;
 
 use crate::config::InParams;
 use crate::protocol::{Request, Response};
-use crate::record::metadata;
 use crate::record::{AssetName, Record, Version};
 use crate::releases::Releases;
 use crate::verdict::Outcome;
@@ -52,10 +51,7 @@ pub async fn run(store: &impl Releases, req: &Request<InParams>, dest: &Path) ->
             test.reasons.join("; ")
         );
     }
-    Ok(Response {
-        version: record.version(),
-        metadata: metadata(&record),
-    })
+    Ok(record.response())
 }
 
 /// `ami_id`, `result`, `release`, `results/<test>.test` ("<ami> <RESULT>\n", as

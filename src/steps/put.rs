@@ -13,7 +13,7 @@ use crate::config::values::ReleaseTag;
 use crate::config::{Given, OutParams, SecretRef, Source};
 use crate::fleet::{Ec2Fleet, Fleet, Query};
 use crate::protocol::{Request, Response};
-use crate::record::{AmiSource, Build, Record, metadata};
+use crate::record::{AmiSource, Build, Record};
 use crate::releases::Releases;
 use crate::report::{self, Style};
 use crate::secrets::{self, Secrets, SecretsManager};
@@ -132,10 +132,7 @@ impl Test<'_> {
                 t.reasons.join("; ")
             );
         }
-        Ok(Response {
-            version: record.version(),
-            metadata: metadata(&record),
-        })
+        Ok(record.response())
     }
 }
 
