@@ -125,17 +125,43 @@ impl GitHub {
         loop {
             attempt += 1;
             let outcome = attempt_once(make()).await;
-            let (wait, problem) = match &outcome {
+            // `asked`: the wait is GitHub's (a rate limit), not our backoff.
+            let (wait, problem, asked) = match &outcome {
                 Ok(a) => match retry_after(a, attempt) {
-                    Some(w) => (w, format!("GitHub answered {}", a.status)),
+                    Some(w) if is_rate_limited(a) => (
+                        w,
+                        format!(
+                            "GitHub answered {} (rate limited: {})",
+                            a.status,
+                            a.message()
+                        ),
+                        true,
+                    ),
+                    Some(w) => (w, format!("GitHub answered {}", a.status), false),
                     None => return outcome,
                 },
-                Err(e) => (backoff(attempt), format!("{e:#}")),
+                // A certificate the store does not trust will not become trusted.
+                Err(e) if format!("{e:#}").contains("certificate") => {
+                    return Err(anyhow!(
+                        "{what}: {e:#} (is the CA bundle in /etc/ssl/certs?)"
+                    ));
+                }
+                Err(e) => (backoff(attempt), format!("{e:#}"), false),
             };
             let elapsed = started.elapsed();
             if attempt >= MAX_ATTEMPTS || elapsed + wait > RETRY_WINDOW {
+                // Say when GitHub's own wait is what ends the retries.
+                let too_long = if asked && attempt < MAX_ATTEMPTS {
+                    format!(
+                        "; GitHub asks to wait {}s, beyond the {}s this step retries for",
+                        wait.as_secs(),
+                        RETRY_WINDOW.as_secs()
+                    )
+                } else {
+                    String::new()
+                };
                 return Err(anyhow!(
-                    "{what}: gave up after {attempt} attempt{} in {}s: {problem}",
+                    "{what}: gave up after {attempt} attempt{} in {}s: {problem}{too_long}",
                     if attempt == 1 { "" } else { "s" },
                     elapsed.as_secs()
                 ));
@@ -214,12 +240,23 @@ fn transport(e: reqwest::Error) -> anyhow::Error {
     anyhow!("{kind}{cause}")
 }
 
+/// A rate limit: 429, or 403 with the primary limit used up or (GitHub's
+/// secondary limits answer 403 too) a `Retry-After` or a message saying so.
+fn is_rate_limited(a: &Answer) -> bool {
+    let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok());
+    a.status == StatusCode::TOO_MANY_REQUESTS
+        || (a.status == StatusCode::FORBIDDEN
+            && (header("x-ratelimit-remaining") == Some("0")
+                || header(RETRY_AFTER.as_str()).is_some()
+                || a.message()
+                    .to_ascii_lowercase()
+                    .contains("secondary rate limit")))
+}
+
 /// How long to wait before retrying this answer, or `None` if it is final.
 fn retry_after(a: &Answer, attempt: u32) -> Option<Duration> {
     let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok());
-    let limited = a.status == StatusCode::TOO_MANY_REQUESTS
-        || (a.status == StatusCode::FORBIDDEN && header("x-ratelimit-remaining") == Some("0"));
-    if limited {
+    if is_rate_limited(a) {
         if let Some(secs) = header(RETRY_AFTER.as_str()).and_then(|s| s.trim().parse::<u64>().ok())
         {
             return Some(Duration::from_secs(secs));
@@ -295,6 +332,17 @@ mod tests {
             w >= Duration::from_secs(5) && w <= Duration::from_secs(6),
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn secondary_rate_limits_on_403_are_retried() {
+        assert_eq!(
+            retry_after(&answer(403, &[("retry-after", "4")]), 1),
+            Some(Duration::from_secs(4))
+        );
+        let mut a = answer(403, &[("x-ratelimit-remaining", "4990")]);
+        a.body = br#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#.to_vec();
+        assert_eq!(retry_after(&a, 1), Some(Duration::from_secs(60)));
     }
 
     #[test]

@@ -125,8 +125,12 @@ impl Test<'_> {
         }
         let t = &record.test;
         if t.result == Outcome::Failed && self.params.fail_on_failure() {
+            let fate = match &published.superseded_by {
+                Some(newer) => format!("recorded, then superseded by another build's {newer}"),
+                None => "recorded".to_owned(),
+            };
             bail!(
-                "AMI test FAILED for {} on release {} (recorded; fail_on_failure is true): {}",
+                "AMI test FAILED for {} on release {} ({fate}; fail_on_failure is true): {}",
                 t.ami_id,
                 record.release,
                 t.reasons.join("; ")

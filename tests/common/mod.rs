@@ -321,3 +321,26 @@ impl World {
 pub fn asset(ami: &str, result: &str) -> String {
     format!("{TEST}.{ami}.{result}.json")
 }
+
+/// Runs scenarios on their own threads at once (for tests that mostly wait on
+/// timeouts), then panics naming every scenario that failed; each failure's
+/// own message is printed as it happens, under the scenario's thread name.
+pub fn side_by_side(scenarios: &[(&str, fn())]) {
+    let failed: Vec<&str> = std::thread::scope(|s| {
+        let handles: Vec<_> = scenarios
+            .iter()
+            .map(|(name, f)| {
+                let h = std::thread::Builder::new()
+                    .name((*name).to_owned())
+                    .spawn_scoped(s, f)
+                    .expect("spawn a scenario thread");
+                (*name, h)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|(name, h)| h.join().is_err().then_some(name))
+            .collect()
+    });
+    assert!(failed.is_empty(), "scenarios failed: {failed:?}");
+}

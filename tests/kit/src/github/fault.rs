@@ -40,16 +40,29 @@ pub enum FaultKind {
     /// 403 with `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (epoch
     /// seconds): the primary rate limit is used up.
     RateLimited { reset_in_secs: u64 },
+    /// 403 with `Retry-After` and GitHub's secondary-rate-limit message
+    /// (GitHub answers secondary limits with 403 or 429).
+    SecondaryRateLimited { retry_after_secs: u64 },
     /// Wait this long, then answer normally.
     Slow(Duration),
     /// Read the request, then close the connection without answering.
     Drop,
     /// Read the request and never answer, until the client gives up (300 s at most).
+    /// The request is not served: an upload or delete does not happen.
     Stall,
+    /// Serve the request (an upload or delete happens), then close the
+    /// connection without answering: the answer is lost on the way back.
+    DropAfterServing,
+    /// Serve the request (an upload or delete happens), then never answer,
+    /// until the client gives up (300 s at most). Logged once served, so a
+    /// test that sees it in the log knows the effect has happened.
+    StallAfterServing,
 }
 
 /// A rule: requests it matches (all given criteria must hold) get `kind`,
-/// `times` times. Rules are tried in the order they were injected.
+/// `times` times, after the first `skip` matching requests have been let
+/// through. Rules are tried in the order they were injected; a request a rule
+/// lets through (skipping) goes on to the later rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     pub origin: Option<Origin>,
@@ -58,6 +71,9 @@ pub struct Fault {
     pub path_contains: Option<String>,
     pub kind: FaultKind,
     pub times: usize,
+    /// Matching requests to let through before the fault fires, e.g. 1 to
+    /// fault the second `GET …/releases/tags/T` only.
+    pub skip: usize,
 }
 
 impl Fault {
@@ -69,7 +85,15 @@ impl Fault {
             path_contains: None,
             kind,
             times,
+            skip: 0,
         }
+    }
+
+    /// Lets the first `n` matching requests through; the fault fires from the
+    /// next one on.
+    pub fn skip(mut self, n: usize) -> Fault {
+        self.skip = n;
+        self
     }
 
     pub fn on(mut self, origin: Origin) -> Fault {
@@ -103,7 +127,9 @@ impl Fault {
     /// `{"kind":"status","status":503,"origin":"api","method":"GET",
     /// "path_contains":"/releases","times":2}`. Kinds: `status` (`status`),
     /// `too_many_requests` (`retry_after_secs`), `rate_limited`
-    /// (`reset_in_secs`), `slow` (`millis`), `drop`, `stall`.
+    /// (`reset_in_secs`), `secondary_rate_limited` (`retry_after_secs`),
+    /// `slow` (`millis`), `drop`, `stall`,
+    /// `drop_after_serving`, `stall_after_serving`; `skip` defaults to 0.
     pub fn to_json(&self) -> Value {
         let mut v = match &self.kind {
             FaultKind::Status(s) => json!({"kind": "status", "status": s}),
@@ -113,14 +139,20 @@ impl Fault {
             FaultKind::RateLimited { reset_in_secs } => {
                 json!({"kind": "rate_limited", "reset_in_secs": reset_in_secs})
             }
+            FaultKind::SecondaryRateLimited { retry_after_secs } => {
+                json!({"kind": "secondary_rate_limited", "retry_after_secs": retry_after_secs})
+            }
             FaultKind::Slow(d) => json!({"kind": "slow", "millis": d.as_millis() as u64}),
             FaultKind::Drop => json!({"kind": "drop"}),
             FaultKind::Stall => json!({"kind": "stall"}),
+            FaultKind::DropAfterServing => json!({"kind": "drop_after_serving"}),
+            FaultKind::StallAfterServing => json!({"kind": "stall_after_serving"}),
         };
         v["origin"] = json!(self.origin.map(Origin::as_str));
         v["method"] = json!(self.method);
         v["path_contains"] = json!(self.path_contains);
         v["times"] = json!(self.times);
+        v["skip"] = json!(self.skip);
         v
     }
 
@@ -140,9 +172,14 @@ impl Fault {
             "rate_limited" => FaultKind::RateLimited {
                 reset_in_secs: num("reset_in_secs")?,
             },
+            "secondary_rate_limited" => FaultKind::SecondaryRateLimited {
+                retry_after_secs: num("retry_after_secs")?,
+            },
             "slow" => FaultKind::Slow(Duration::from_millis(num("millis")?)),
             "drop" => FaultKind::Drop,
             "stall" => FaultKind::Stall,
+            "drop_after_serving" => FaultKind::DropAfterServing,
+            "stall_after_serving" => FaultKind::StallAfterServing,
             other => return Err(format!("unknown fault kind {other:?}")),
         };
         let origin = match v["origin"].as_str() {
@@ -156,6 +193,7 @@ impl Fault {
             path_contains: text("path_contains"),
             kind,
             times: v["times"].as_u64().unwrap_or(1) as usize,
+            skip: v["skip"].as_u64().unwrap_or(0) as usize,
         })
     }
 }

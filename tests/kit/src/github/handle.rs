@@ -29,6 +29,16 @@ pub(super) fn handle(inner: &Inner, origin: Origin, req: Request) -> Action {
             log(inner, origin, &req, auth, 0);
             return Action::Stall;
         }
+        Some(FaultKind::DropAfterServing) => {
+            let _ = serve(inner, origin, &req, auth);
+            log(inner, origin, &req, auth, 0);
+            return Action::Close;
+        }
+        Some(FaultKind::StallAfterServing) => {
+            let _ = serve(inner, origin, &req, auth);
+            log(inner, origin, &req, auth, 0);
+            return Action::Stall;
+        }
         Some(FaultKind::Slow(delay)) => {
             std::thread::sleep(delay);
             serve(inner, origin, &req, auth)
@@ -76,7 +86,16 @@ fn fault_response(kind: &FaultKind, auth: Auth) -> Response {
         )
         .with_header("Retry-After", retry_after_secs.to_string()),
         FaultKind::RateLimited { reset_in_secs } => rate_limited(auth, reset_in_secs),
-        FaultKind::Slow(_) | FaultKind::Drop | FaultKind::Stall => unreachable!("handled by the caller"),
+        FaultKind::SecondaryRateLimited { retry_after_secs } => error(
+            403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        )
+        .with_header("Retry-After", retry_after_secs.to_string()),
+        FaultKind::Slow(_)
+        | FaultKind::Drop
+        | FaultKind::Stall
+        | FaultKind::DropAfterServing
+        | FaultKind::StallAfterServing => unreachable!("handled by the caller"),
     }
 }
 

@@ -244,17 +244,27 @@ impl State {
     }
 
     /// The first armed fault matching the request, consuming one of its
-    /// `times`; exhausted faults are dropped.
+    /// `times`; exhausted faults are dropped. A matching rule that still has
+    /// requests to `skip` counts this one off and lets it on to later rules.
     pub fn take_fault(
         &mut self,
         origin: super::Origin,
         method: &str,
         target: &str,
     ) -> Option<Fault> {
-        let i = self
-            .faults
-            .iter()
-            .position(|f| f.times > 0 && f.matches(origin, method, target))?;
+        let mut found = None;
+        for (i, f) in self.faults.iter_mut().enumerate() {
+            if f.times == 0 || !f.matches(origin, method, target) {
+                continue;
+            }
+            if f.skip > 0 {
+                f.skip -= 1;
+                continue;
+            }
+            found = Some(i);
+            break;
+        }
+        let i = found?;
         self.faults[i].times -= 1;
         let fault = self.faults[i].clone();
         if self.faults[i].times == 0 {

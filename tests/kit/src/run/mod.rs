@@ -86,6 +86,18 @@ impl Resource {
     ) -> Output {
         run(&self.path(name), args, Some(stdin), env, STEP_LIMIT)
     }
+
+    /// Starts a step in the background with only `env` in its environment and
+    /// `stdin` written to it; `Running::wait` or `Running::kill` ends it.
+    pub fn spawn_step(
+        &self,
+        name: &str,
+        args: &[&str],
+        stdin: &[u8],
+        env: &[(&str, &str)],
+    ) -> Running {
+        spawn(&self.path(name), args, Some(stdin), env)
+    }
 }
 
 /// Runs the executable under its own name (the command-line face), with
@@ -101,6 +113,13 @@ fn run(
     env: &[(&str, &str)],
     limit: Duration,
 ) -> Output {
+    spawn(program, args, stdin, env).wait_limited(limit)
+}
+
+/// Starts the program in a fresh working directory with only `env`, feeding
+/// `stdin` and draining both pipes on threads: a child blocked on a full
+/// pipe, or one that never reads its input, must not deadlock the test.
+fn spawn(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Running {
     let cwd = tempfile::Builder::new()
         .prefix("testkit-cwd-")
         .tempdir()
@@ -120,8 +139,6 @@ fn run(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    // Feed stdin and drain both pipes on threads: a child blocked on a full
-    // pipe, or one that never reads its input, must not deadlock the test.
     if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let data = data.to_vec();
         thread::spawn(move || {
@@ -130,18 +147,82 @@ fn run(
     }
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let (status, killed) = wait_limited(&mut child, limit);
-    let mut stderr = stderr.join().unwrap_or_default();
-    if killed {
-        stderr.push_str(&format!(
-            "\n[testkit] killed: still running after {limit:?}\n"
-        ));
+    Running {
+        child,
+        stdout: Some(stdout),
+        stderr: Some(stderr),
+        started,
+        _cwd: cwd,
     }
-    Output {
-        code: status.code().unwrap_or(-1),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr,
-        elapsed: started.elapsed(),
+}
+
+/// A step started in the background (`Resource::spawn_step`): its standard
+/// input written, its output collected. Waited for or killed once; dropping
+/// it unwaited kills it, so a failing test leaves no process behind.
+pub struct Running {
+    child: Child,
+    stdout: Option<thread::JoinHandle<String>>,
+    stderr: Option<thread::JoinHandle<String>>,
+    started: Instant,
+    _cwd: tempfile::TempDir,
+}
+
+impl Running {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the step has exited (its output stays to be collected).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Waits for the step to end on its own (killed after the usual limit).
+    pub fn wait(self) -> Output {
+        self.wait_limited(STEP_LIMIT)
+    }
+
+    /// SIGKILL, as when a worker dies or a build is aborted hard: the step
+    /// gets no chance to clean up. `code` is -1 unless it had already exited.
+    pub fn kill(mut self) -> Output {
+        let _ = self.child.kill();
+        self.collect()
+    }
+
+    fn wait_limited(mut self, limit: Duration) -> Output {
+        let killed = wait_limited(&mut self.child, limit).1;
+        let mut out = self.collect();
+        if killed {
+            out.stderr.push_str(&format!(
+                "\n[testkit] killed: still running after {limit:?}\n"
+            ));
+        }
+        out
+    }
+
+    /// Reaps the child and joins the pipe threads (the pipes close with it).
+    fn collect(mut self) -> Output {
+        let status = self.child.wait().expect("wait for child");
+        let elapsed = self.started.elapsed();
+        let join = |h: Option<thread::JoinHandle<String>>| {
+            h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
+        };
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout: join(self.stdout.take()),
+            stderr: join(self.stderr.take()),
+            elapsed,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -70,6 +70,37 @@ fn overrunning_steps_are_killed_and_say_so() {
 }
 
 #[test]
+fn background_steps_can_be_waited_for_or_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let resource = Resource::new(&fake_binary(dir.path()));
+    let done = resource.spawn_step("in", &["/tmp/d"], b"hello\n", &[("FOO", "y")]);
+    let out = done.wait();
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(out.json()["input"], "hello");
+    assert_eq!(out.json()["foo"], "y");
+    assert_eq!(out.json()["home"], "unset");
+
+    let mut busy = resource.spawn_step("out", &["sleep"], b"\n", &[]);
+    thread::sleep(Duration::from_millis(200));
+    assert!(!busy.has_exited());
+    let pid = busy.id();
+    let out = busy.kill();
+    assert_eq!(out.code, -1, "{}", out.describe());
+    // Reaped: no such process any more.
+    assert!(!Path::new(&format!("/proc/{pid}")).exists());
+}
+
+#[test]
+fn a_dropped_background_step_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let resource = Resource::new(&fake_binary(dir.path()));
+    let busy = resource.spawn_step("out", &["sleep"], b"\n", &[]);
+    let pid = busy.id();
+    drop(busy);
+    assert!(!Path::new(&format!("/proc/{pid}")).exists());
+}
+
+#[test]
 #[should_panic(expected = "stdout is not one JSON document")]
 fn json_insists_on_one_document() {
     let out = Output {

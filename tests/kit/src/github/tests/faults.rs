@@ -75,6 +75,26 @@ fn rate_limited_carries_the_primary_limit_headers() {
 }
 
 #[test]
+fn secondary_rate_limited_is_a_403_with_retry_after() {
+    let (gh, url) = seeded();
+    gh.inject(Fault::new(
+        FaultKind::SecondaryRateLimited {
+            retry_after_secs: 5,
+        },
+        1,
+    ));
+    let resp = get(&url, None);
+    assert_eq!(resp.status, 403);
+    assert_eq!(resp.header("Retry-After"), Some("5"));
+    assert!(
+        resp.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("secondary rate limit")
+    );
+}
+
+#[test]
 fn slow_delays_then_answers() {
     let (gh, url) = seeded();
     gh.inject(Fault::new(FaultKind::Slow(Duration::from_millis(400)), 1));
@@ -130,18 +150,98 @@ fn faults_round_trip_through_json() {
             retry_after_secs: 2,
         },
         FaultKind::RateLimited { reset_in_secs: 9 },
+        FaultKind::SecondaryRateLimited {
+            retry_after_secs: 4,
+        },
         FaultKind::Slow(Duration::from_millis(250)),
         FaultKind::Drop,
         FaultKind::Stall,
+        FaultKind::DropAfterServing,
+        FaultKind::StallAfterServing,
     ];
     for kind in kinds {
         let f = Fault::new(kind, 3)
             .on(Origin::Storage)
             .method("get")
-            .path("/x");
+            .path("/x")
+            .skip(2);
         assert_eq!(Fault::from_json(&f.to_json()).unwrap(), f);
     }
     let minimal = Fault::from_json(&serde_json::json!({"kind": "drop"})).unwrap();
     assert_eq!(minimal, Fault::new(FaultKind::Drop, 1));
     assert!(Fault::from_json(&serde_json::json!({"kind": "explode"})).is_err());
+}
+
+#[test]
+fn skip_lets_the_first_matching_requests_through() {
+    let (gh, url) = seeded();
+    let tag = format!("{url}/tags/1.0.0");
+    gh.inject(
+        Fault::new(FaultKind::Status(503), 1)
+            .method("GET")
+            .path("/tags/1.0.0")
+            .skip(1),
+    );
+    // A request the rule does not match does not count towards the skip.
+    assert_eq!(get(&url, None).status, 200);
+    assert_eq!(get(&tag, None).status, 200);
+    assert_eq!(get(&tag, None).status, 503);
+    assert_eq!(get(&tag, None).status, 200);
+}
+
+#[test]
+fn a_skipping_rule_hands_the_request_on_to_later_rules() {
+    let (gh, url) = seeded();
+    gh.inject(Fault::new(FaultKind::Status(500), 1).skip(1));
+    gh.inject(Fault::new(FaultKind::Status(502), 1));
+    assert_eq!(get(&url, None).status, 502);
+    assert_eq!(get(&url, None).status, 500);
+    assert_eq!(get(&url, None).status, 200);
+}
+
+fn upload_url(gh: &FakeGitHub) -> String {
+    let id = gh.release_id("acme", "infra", "1.0.0").unwrap();
+    format!(
+        "{}repos/acme/infra/releases/{id}/assets?name=r.json",
+        gh.uploads_url()
+    )
+}
+
+fn post(url: &str, timeout: Duration) -> std::io::Result<crate::http::ClientResponse> {
+    let headers = [
+        ("Authorization", "Bearer t"),
+        ("Content-Type", "application/json"),
+    ];
+    http::request_with_timeout("POST", url, &headers, b"{}", timeout)
+}
+
+#[test]
+fn stall_does_not_serve_but_stall_after_serving_does() {
+    let (gh, _) = seeded();
+    let url = upload_url(&gh);
+    gh.inject(Fault::new(FaultKind::Stall, 1).on(Origin::Uploads));
+    assert!(post(&url, Duration::from_millis(300)).is_err());
+    assert!(gh.assets("acme", "infra", "1.0.0").is_empty());
+    gh.inject(Fault::new(FaultKind::StallAfterServing, 1).on(Origin::Uploads));
+    assert!(post(&url, Duration::from_millis(300)).is_err());
+    assert_eq!(gh.assets("acme", "infra", "1.0.0").len(), 1);
+    let log = gh.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|r| r.status == 0), "{log:?}");
+}
+
+#[test]
+fn drop_does_not_serve_but_drop_after_serving_does() {
+    let (gh, _) = seeded();
+    let url = upload_url(&gh);
+    gh.inject(Fault::new(FaultKind::Drop, 1).on(Origin::Uploads));
+    assert!(post(&url, Duration::from_secs(5)).is_err());
+    assert!(gh.assets("acme", "infra", "1.0.0").is_empty());
+    gh.inject(Fault::new(FaultKind::DropAfterServing, 1).on(Origin::Uploads));
+    assert!(post(&url, Duration::from_secs(5)).is_err());
+    assert_eq!(gh.assets("acme", "infra", "1.0.0").len(), 1);
+    // The retry a client makes finds the asset there: 422 already_exists.
+    let again = post(&url, Duration::from_secs(5)).unwrap();
+    assert_eq!(again.status, 422);
+    assert_eq!(again.json()["errors"][0]["code"], "already_exists");
 }
