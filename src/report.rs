@@ -2,6 +2,7 @@
 //! put step and stdout in `compare`. Colour only when asked (a terminal).
 
 use crate::ami::AmiId;
+use crate::config::strict::escape_controls;
 use crate::fleet::{Class, Instance};
 use crate::record::Comparison;
 use crate::verdict::{Outcome, Verdict};
@@ -45,7 +46,10 @@ pub fn table(ami: &AmiId, instances: &[&Instance], style: &Style) -> String {
         .map(|i| {
             [
                 i.id.clone(),
-                i.name.clone().unwrap_or_else(|| "-".into()),
+                // A Name tag is anyone's text: no escapes into the log.
+                i.name
+                    .as_deref()
+                    .map_or_else(|| "-".into(), escape_controls),
                 i.state.as_str().to_owned(),
                 if i.image_id.is_empty() {
                     "-".into()

@@ -307,3 +307,32 @@ fn the_binary_runs_under_any_path_to_the_links_and_as_a_cli() {
         );
     }
 }
+
+/// Every input the fuzzer found (fuzz/regressions/) replayed through the real
+/// binary: one line on stderr, no raw control character in it.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let res = Resource::new(&binary());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/regressions exists") {
+        let input = std::fs::read(entry.unwrap().path()).unwrap();
+        for step in ["check", "in", "out"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let args: Vec<&str> = if step == "check" {
+                vec![]
+            } else {
+                vec![tmp.path().to_str().unwrap()]
+            };
+            let out = res.step(step, &args, &input);
+            assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{step}: {out:?}");
+            let line = out.stderr.strip_suffix('\n').unwrap_or(&out.stderr);
+            assert!(
+                !line.chars().any(char::is_control),
+                "{step}: control character in {line:?}"
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen > 0, "no regression inputs found in {}", dir.display());
+}

@@ -184,12 +184,16 @@ pub fn print_error(e: &anyhow::Error) {
     eprintln!("error: {}", one_line(&format!("{e:#}")));
 }
 
+/// One line, and no control character at all (an ANSI escape from an input
+/// quoted in a message must not reach the build log).
 pub fn one_line(s: &str) -> String {
-    s.split(['\n', '\r'])
+    let joined = s
+        .split(['\n', '\r'])
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    crate::config::strict::escape_controls(&joined)
 }
 
 /// A bug must still end as one line on stderr and exit 1, never a backtrace. The

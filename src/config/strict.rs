@@ -24,8 +24,9 @@ pub fn decode<T: DeserializeOwned>(value: Option<&Value>, what: &str, known: &[&
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
     T::deserialize(de).map_err(|e| {
-        let path = track.path().to_string();
-        let msg = e.to_string();
+        // serde echoes keys and values; a newline in one must not forge a log line.
+        let path = escape_controls(&track.path().to_string());
+        let msg = escape_controls(&e.to_string());
         // serde says "missing field `x`" at the object itself; name it in our terms.
         if let Some(field) = msg.strip_prefix("missing field ") {
             anyhow!("{what}.{} is required", field.trim_matches('`'))
@@ -55,6 +56,20 @@ pub fn check_keys(value: &Value, what: &str, known: &[&str]) -> Result<()> {
             ))
         }
     }
+}
+
+/// Control characters (newlines, ANSI escapes) as `\n`, `\u{1b}`: user input
+/// quoted in an error must stay on its one line and cannot colour the log.
+pub fn escape_controls(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 pub fn kind_of(v: &Value) -> &'static str {
@@ -136,6 +151,32 @@ mod tests {
             err.to_string(),
             "params must be a JSON object, got an array"
         );
+    }
+
+    #[test]
+    fn quoted_input_cannot_break_the_line() {
+        // From the fuzzer (fuzz/regressions/decode-*-newline.json).
+        let v = json!({"results": ["SUCCESS\nFAKE LOG LINE"], "f": {"tag:Name\n\u{1b}[31m": 1}});
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct S {
+            results: Vec<crate::verdict::Outcome>,
+        }
+        let err = decode::<S>(
+            Some(&json!({"results": v["results"]})),
+            "source",
+            &["results"],
+        )
+        .unwrap_err();
+        assert!(!err.to_string().contains('\n'), "{err}");
+        assert!(err.to_string().contains("SUCCESS\\nFAKE LOG LINE"), "{err}");
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct F {
+            f: std::collections::BTreeMap<String, Vec<String>>,
+        }
+        let err = decode::<F>(Some(&json!({"f": v["f"]})), "source", &["f"]).unwrap_err();
+        assert!(!err.to_string().contains(['\n', '\u{1b}']), "{err}");
     }
 
     #[test]
