@@ -174,7 +174,16 @@ pub fn progress_line(ami: &AmiId, instances: &[Instance]) -> String {
     let c = count(ami, instances);
     let mut line = format!("{}/{} running on {ami}", c.matching, c.running);
     if c.unsettled > 0 {
-        line.push_str(&format!("; {} not settled", c.unsettled));
+        // By state, in a fixed order: `1 pending, 2 shutting-down`.
+        let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+        for i in instances
+            .iter()
+            .filter(|i| i.state.class() == Class::Unsettled)
+        {
+            *states.entry(i.state.as_str()).or_default() += 1;
+        }
+        let list: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        line.push_str(&format!("; {}", list.join(", ")));
     }
     if c.mismatched > 0 {
         let mut others: BTreeMap<&str, usize> = BTreeMap::new();

@@ -138,6 +138,6 @@ fn progress_line_counts_what_is_left() {
     ];
     assert_eq!(
         progress_line(&ami(), &fleet),
-        format!("1/3 running on {NEW}; 1 not settled; 2 on other AMIs ({OLD} ×2)")
+        format!("1/3 running on {NEW}; 1 pending; 2 on other AMIs ({OLD} ×2)")
     );
 }

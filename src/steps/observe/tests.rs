@@ -118,7 +118,7 @@ fn waits_through_pending_and_shutting_down_until_settled() {
     assert_eq!(lines.len(), 2);
     assert_eq!(
         lines[0],
-        format!("0/0 running on {NEW}; 2 not settled; next look in 15s, 10m left")
+        format!("0/0 running on {NEW}; 1 pending, 1 shutting-down; next look in 15s, 10m left")
     );
 }
 
