@@ -128,15 +128,7 @@ impl World {
         let out = self
             .res
             .step_env(step, args, request.to_string().as_bytes(), env);
-        assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
-        assert_dir_has_no_canaries(CANARIES, self.dir.path());
-        for tag in self.tags.borrow().iter() {
-            for (name, content) in self.gh.assets(OWNER, REPO, tag) {
-                let text = String::from_utf8_lossy(&content);
-                assert_no_canaries(CANARIES, &[&name, &text]);
-            }
-        }
-        out
+        self.checked(out)
     }
 
     pub fn check(&self, version: Option<Value>) -> Output {
@@ -224,7 +216,8 @@ pub fn one_error_line(out: &Output) -> &str {
 /// Background steps (crash and concurrency tests), kept apart from the block
 /// above so each test file's helpers stay easy to find.
 impl World {
-    /// The leak checks `run` makes, for a step that ran in the background.
+    /// The leak checks every step goes through (`run` and background steps):
+    /// stdout, stderr, every written file and every uploaded record.
     pub fn checked(&self, out: Output) -> Output {
         assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
         assert_dir_has_no_canaries(CANARIES, self.dir.path());
