@@ -208,6 +208,7 @@ done"#;
         .arg("-c")
         .arg(script)
         .current_dir(build.path())
+        .stdout(std::process::Stdio::null())
         .env("AMI", ami)
         .status()
         .unwrap()
