@@ -112,7 +112,7 @@ impl Fleet for Ec2Fleet {
         let mut instances = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page
-                .map_err(aws_error)
+                .map_err(crate::aws::describe_sdk_error)
                 .with_context(|| format!("describing instances in {}", self.region))?;
             for reservation in page.reservations() {
                 instances.extend(reservation.instances().iter().map(from_ec2));
@@ -141,15 +141,4 @@ fn from_ec2(i: &aws_sdk_ec2::types::Instance) -> Instance {
             .launch_time()
             .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
     }
-}
-
-/// An SDK error as one readable line: the service's code and message when there is
-/// one (e.g. `AuthFailure: AWS was not able to validate the provided access
-/// credentials`), otherwise the transport error with its causes.
-pub fn aws_error<E, R>(e: aws_sdk_ec2::error::SdkError<E, R>) -> anyhow::Error
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    crate::aws::describe_sdk_error(e)
 }

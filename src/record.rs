@@ -301,11 +301,6 @@ mod tests {
         });
         assert_eq!(one_off.url.as_deref(), Some("https://ci.example/builds/7"));
     }
-}
-
-#[cfg(test)]
-mod record_tests {
-    use super::*;
 
     #[test]
     fn a_record_round_trips_through_json() {

@@ -5,7 +5,7 @@ use crate::ami::AmiId;
 use crate::config::strict::escape_controls;
 use crate::fleet::{Class, Instance};
 use crate::record::Comparison;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::Outcome;
 
 pub struct Style {
     pub color: bool,
@@ -87,13 +87,13 @@ pub fn table(ami: &AmiId, instances: &[&Instance], style: &Style) -> String {
 }
 
 /// `SUCCESS: all 6 running instances run ami-…` or `FAILED: …` with one reason a line.
-pub fn verdict_lines(v: &Verdict, style: &Style) -> String {
-    let head = match v.result {
+pub fn verdict_lines(result: Outcome, reasons: &[String], style: &Style) -> String {
+    let head = match result {
         Outcome::Success => style.good("SUCCESS"),
         Outcome::Failed => style.bad("FAILED"),
     };
-    let mut out = format!("{head}: {}\n", v.reasons.first().map_or("", String::as_str));
-    for r in v.reasons.iter().skip(1) {
+    let mut out = format!("{head}: {}\n", reasons.first().map_or("", String::as_str));
+    for r in reasons.iter().skip(1) {
         out.push_str(&format!("        {r}\n"));
     }
     out
@@ -102,11 +102,6 @@ pub fn verdict_lines(v: &Verdict, style: &Style) -> String {
 /// The verdict and a table: every instance (`compare`), or only those at fault
 /// (the put step's log).
 pub fn comparison(c: &Comparison, style: &Style, all: bool) -> String {
-    let verdict = Verdict {
-        result: c.result,
-        reasons: c.reasons.clone(),
-        counts: c.counts.clone(),
-    };
     let shown: Vec<&Instance> = c
         .instances
         .iter()
@@ -116,6 +111,6 @@ pub fn comparison(c: &Comparison, style: &Style, all: bool) -> String {
     if !shown.is_empty() {
         out.push_str(&table(&c.ami_id, &shown, style));
     }
-    out.push_str(&verdict_lines(&verdict, style));
+    out.push_str(&verdict_lines(c.result, &c.reasons, style));
     out
 }

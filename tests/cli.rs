@@ -11,10 +11,7 @@ use testkit::run::{Output, assert_no_canaries, cli};
 const SECRET_ID: &str = "/concourse/dataworks/ami-ids";
 
 fn run(args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-    let mut env = vec![
-        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLETESTING"),
-        ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
-    ];
+    let mut env = CLI_AWS_ENV.to_vec();
     env.extend_from_slice(extra_env);
     let out = cli(&binary(), args, &env);
     assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);

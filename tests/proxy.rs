@@ -48,11 +48,7 @@ fn the_aws_client_goes_through_the_proxy_unless_no_proxy_exempts_the_host() {
         "--endpoint",
         &endpoint,
     ];
-    let creds = [
-        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLETESTING"),
-        ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
-    ];
-    let mut env = creds.to_vec();
+    let mut env = CLI_AWS_ENV.to_vec();
     env.push(("HTTP_PROXY", DEAD_PROXY));
     let proxied = cli(&binary(), &args, &env);
     assert_eq!(proxied.code, 2, "the proxy was not used: {proxied:?}");

@@ -28,6 +28,12 @@ pub const AWS_SESSION: &str = "CANARYsessionToken0123456789";
 pub const OTHER_SECRET: &str = "CANARYotherKeyOfTheAmiIdsSecret";
 pub const CANARIES: &[&str] = &[GH_TOKEN, AWS_SECRET, AWS_SESSION, OTHER_SECRET];
 
+/// The standard AWS chain's environment for CLI runs, with the canary secret.
+pub const CLI_AWS_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLETESTING"),
+    ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
+];
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ami-test-resource"))
 }
