@@ -37,7 +37,7 @@ fn error_for(kind: AwsFaultKind, protocol: Protocol) -> (u16, &'static str, &'st
         ),
         (AuthFailure, Json) => (400, "UnrecognizedClientException", BAD_TOKEN),
         (AuthFailure, Sts) => (403, "InvalidClientTokenId", BAD_TOKEN),
-        (Drop | Stall, _) => unreachable!("connection faults have no body"),
+        (Drop | Stall | Bare(_), _) => unreachable!("answered without an error body"),
     }
 }
 

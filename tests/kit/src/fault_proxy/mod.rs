@@ -25,6 +25,9 @@ pub enum AwsFaultKind {
     /// EC2: 401 `AuthFailure`; JSON: 400 `UnrecognizedClientException`;
     /// STS: 403 `InvalidClientTokenId`.
     AuthFailure,
+    /// This status with an empty body and no error code, as a load balancer
+    /// or a proxy in front of AWS answers.
+    Bare(u16),
 }
 
 /// Requests whose operation contains `matches` (every request when `None`)
@@ -167,6 +170,7 @@ fn handle(upstream: &str, state: &Mutex<ProxyState>, req: Request) -> Action {
     match fault {
         Some(AwsFaultKind::Drop) => Action::Close,
         Some(AwsFaultKind::Stall) => Action::Stall,
+        Some(AwsFaultKind::Bare(status)) => Action::Reply(Response::new(status)),
         Some(kind) => Action::Reply(errors::response(kind, op.protocol)),
         None => Action::Reply(forward(upstream, &req)),
     }

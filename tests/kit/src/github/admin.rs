@@ -94,6 +94,7 @@ fn add_asset(inner: &Inner, body: &Value) -> Response {
         label: None,
         content_type,
         content: &content,
+        uploaded: true,
     };
     match st.add_asset(owner, repo, release, new) {
         Ok(id) => Response::json(201, &json!({"id": id})),

@@ -34,6 +34,7 @@ pub(super) fn route(inner: &Inner, req: &Request, auth: Auth) -> Response {
     let (o, r) = (route.owner.as_str(), route.repo.as_str());
     let authed = auth == Auth::Valid;
     match (req.method.as_str(), tail.as_slice()) {
+        ("GET", []) => Response::json(200, &payload::repository(inner, repo)),
         ("GET", ["releases"]) => list_releases(inner, &st, o, r, req, authed),
         ("POST", ["releases"]) => create_release(inner, &mut st, o, r, req),
         ("GET", ["releases", "latest"]) => latest(inner, &st, o, r),
@@ -43,6 +44,9 @@ pub(super) fn route(inner: &Inner, req: &Request, auth: Auth) -> Response {
         ("GET", ["releases", id]) => by_id(inner, &st, o, r, id, authed),
         ("GET", ["releases", id, "assets"]) => list_assets(inner, &st, o, r, id, req, authed),
         ("POST", ["actions", "workflows", wf, "dispatches"]) => dispatch(&mut st, o, r, wf, req),
+        ("GET", ["actions", "workflows", wf, "runs"]) => {
+            super::runs::list(inner, &st, o, r, wf, req)
+        }
         _ => not_found(),
     }
 }
@@ -106,6 +110,7 @@ fn create_release(inner: &Inner, st: &mut State, o: &str, r: &str, req: &Request
         target: text("target_commitish"),
         draft: body["draft"].as_bool().unwrap_or(false),
         prerelease: body["prerelease"].as_bool().unwrap_or(false),
+        commit_time: None,
     };
     let Ok(id) = st.add_release(o, r, new) else {
         return validation_failed("Release", "already_exists", "tag_name", &inner.request_id());
@@ -192,6 +197,10 @@ fn get_asset(inner: &Inner, st: &State, o: &str, r: &str, id: &str, req: &Reques
     if !wants_bytes {
         return Response::json(200, &payload::asset(inner, repo, rel, asset));
     }
+    // An upload that never completed has nothing to download.
+    if !asset.uploaded {
+        return not_found();
+    }
     Response::new(302).with_header("Location", inner.storage_url(repo.id, asset))
 }
 
@@ -219,12 +228,14 @@ fn dispatch(st: &mut State, o: &str, r: &str, workflow: &str, req: &Request) -> 
             );
         }
     };
-    st.dispatches.push(Dispatch {
+    let d = Dispatch {
         owner: o.to_string(),
         repo: r.to_string(),
         workflow: workflow.to_string(),
         git_ref: git_ref.to_string(),
         inputs,
-    });
+    };
+    st.start_run(&d, super::epoch_secs());
+    st.dispatches.push(d);
     Response::new(204)
 }

@@ -57,6 +57,13 @@ pub enum FaultKind {
     /// until the client gives up (300 s at most). Logged once served, so a
     /// test that sees it in the log knows the effect has happened.
     StallAfterServing,
+    /// Serve the request (a dispatch starts its run), then answer with this
+    /// status anyway, as GitHub's front end does when the backend's answer
+    /// is lost: the client cannot tell from the status whether it happened.
+    StatusAfterServing(u16),
+    /// An upload that dies mid-way: the asset is created in `starter` state
+    /// (size 0, not downloadable, its name taken), then the connection closes.
+    InterruptUpload,
 }
 
 /// A rule: requests it matches (all given criteria must hold) get `kind`,
@@ -128,8 +135,9 @@ impl Fault {
     /// "path_contains":"/releases","times":2}`. Kinds: `status` (`status`),
     /// `too_many_requests` (`retry_after_secs`), `rate_limited`
     /// (`reset_in_secs`), `secondary_rate_limited` (`retry_after_secs`),
-    /// `slow` (`millis`), `drop`, `stall`,
-    /// `drop_after_serving`, `stall_after_serving`; `skip` defaults to 0.
+    /// `slow` (`millis`), `drop`, `stall`, `drop_after_serving`,
+    /// `stall_after_serving`, `status_after_serving` (`status`),
+    /// `interrupt_upload`; `skip` defaults to 0.
     pub fn to_json(&self) -> Value {
         let mut v = match &self.kind {
             FaultKind::Status(s) => json!({"kind": "status", "status": s}),
@@ -147,6 +155,10 @@ impl Fault {
             FaultKind::Stall => json!({"kind": "stall"}),
             FaultKind::DropAfterServing => json!({"kind": "drop_after_serving"}),
             FaultKind::StallAfterServing => json!({"kind": "stall_after_serving"}),
+            FaultKind::StatusAfterServing(s) => {
+                json!({"kind": "status_after_serving", "status": s})
+            }
+            FaultKind::InterruptUpload => json!({"kind": "interrupt_upload"}),
         };
         v["origin"] = json!(self.origin.map(Origin::as_str));
         v["method"] = json!(self.method);
@@ -180,6 +192,10 @@ impl Fault {
             "stall" => FaultKind::Stall,
             "drop_after_serving" => FaultKind::DropAfterServing,
             "stall_after_serving" => FaultKind::StallAfterServing,
+            "status_after_serving" => FaultKind::StatusAfterServing(
+                u16::try_from(num("status")?).map_err(|e| e.to_string())?,
+            ),
+            "interrupt_upload" => FaultKind::InterruptUpload,
             other => return Err(format!("unknown fault kind {other:?}")),
         };
         let origin = match v["origin"].as_str() {

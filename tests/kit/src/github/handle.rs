@@ -39,6 +39,17 @@ pub(super) fn handle(inner: &Inner, origin: Origin, req: Request) -> Action {
             log(inner, origin, &req, auth, 0);
             return Action::Stall;
         }
+        Some(FaultKind::StatusAfterServing(status)) => {
+            let _ = serve(inner, origin, &req, auth);
+            error(status, payload::status_message(status))
+        }
+        Some(FaultKind::InterruptUpload) => {
+            if origin == Origin::Uploads {
+                storage::upload_interrupted(inner, &req, auth);
+            }
+            log(inner, origin, &req, auth, 0);
+            return Action::Close;
+        }
         Some(FaultKind::Slow(delay)) => {
             std::thread::sleep(delay);
             serve(inner, origin, &req, auth)
@@ -95,7 +106,9 @@ fn fault_response(kind: &FaultKind, auth: Auth) -> Response {
         | FaultKind::Drop
         | FaultKind::Stall
         | FaultKind::DropAfterServing
-        | FaultKind::StallAfterServing => unreachable!("handled by the caller"),
+        | FaultKind::StallAfterServing
+        | FaultKind::StatusAfterServing(_)
+        | FaultKind::InterruptUpload => unreachable!("handled by the caller"),
     }
 }
 
@@ -132,7 +145,9 @@ fn decorate(inner: &Inner, origin: Origin, auth: Auth, mut resp: Response) -> Re
     if origin == Origin::Storage {
         return resp;
     }
-    resp = resp.with_header("X-GitHub-Request-Id", inner.request_id());
+    resp = resp
+        .with_header("X-GitHub-Request-Id", inner.request_id())
+        .with_header("Date", payload::http_date(epoch_secs()));
     if origin != Origin::Api || resp.header("X-RateLimit-Limit").is_some() {
         return resp;
     }

@@ -7,6 +7,7 @@ mod fault;
 mod handle;
 mod inner;
 mod payload;
+mod runs;
 mod state;
 mod storage;
 
@@ -148,10 +149,36 @@ impl FakeGitHub {
     }
 
     fn add_release(&self, owner: &str, repo: &str, tag: &str, draft: bool) -> u64 {
+        self.add_release_on(owner, repo, tag, draft, None)
+    }
+
+    /// A published release of a tag on an older commit: GitHub's `created_at`
+    /// is the commit's date (`commit_time`, fake-clock minutes; releases made
+    /// by `create_release` are dated 1, 2, 3… in creation order), so it lists
+    /// by that date while its id still says when it was created.
+    pub fn create_release_on_commit(
+        &self,
+        owner: &str,
+        repo: &str,
+        tag: &str,
+        commit_time: u64,
+    ) -> u64 {
+        self.add_release_on(owner, repo, tag, false, Some(commit_time))
+    }
+
+    fn add_release_on(
+        &self,
+        owner: &str,
+        repo: &str,
+        tag: &str,
+        draft: bool,
+        commit_time: Option<u64>,
+    ) -> u64 {
         let new = NewRelease {
             tag: tag.into(),
             name: Some(tag.into()),
             draft,
+            commit_time,
             ..NewRelease::default()
         };
         let added = self.inner.state().add_release(owner, repo, new);
@@ -161,6 +188,25 @@ impl FakeGitHub {
     /// Attaches an asset to the release with `tag` (drafts included); panics
     /// if there is no such release or the name is taken.
     pub fn add_asset(&self, owner: &str, repo: &str, tag: &str, name: &str, content: &[u8]) -> u64 {
+        self.attach(owner, repo, tag, name, content, true)
+    }
+
+    /// An asset whose upload never completed, as GitHub lists it after a
+    /// client died mid-upload: `state: starter`, size 0, not downloadable;
+    /// its name is taken (a new upload of it answers 422 `already_exists`).
+    pub fn add_starter_asset(&self, owner: &str, repo: &str, tag: &str, name: &str) -> u64 {
+        self.attach(owner, repo, tag, name, b"", false)
+    }
+
+    fn attach(
+        &self,
+        owner: &str,
+        repo: &str,
+        tag: &str,
+        name: &str,
+        content: &[u8],
+        uploaded: bool,
+    ) -> u64 {
         let release = self
             .release_id(owner, repo, tag)
             .unwrap_or_else(|| panic!("no release {tag} in {owner}/{repo}: create it first"));
@@ -169,6 +215,7 @@ impl FakeGitHub {
             label: None,
             content_type: content_type_for(name),
             content,
+            uploaded,
         };
         let added = self.inner.state().add_asset(owner, repo, release, new);
         added.unwrap_or_else(|e| panic!("cannot add asset {name} to {owner}/{repo}@{tag}: {e:?}"))
@@ -187,6 +234,36 @@ impl FakeGitHub {
         if let Some(r) = self.inner.state().repo_mut(owner, repo) {
             r.releases.retain(|rel| rel.tag != tag);
         }
+    }
+
+    /// Deletes the release's asset of that name (as another build would);
+    /// false if there is none.
+    pub fn delete_asset(&self, owner: &str, repo: &str, tag: &str, name: &str) -> bool {
+        let mut st = self.inner.state();
+        let id = st
+            .repo(owner, repo)
+            .and_then(|r| r.release_by_tag(tag))
+            .and_then(|rel| rel.assets.iter().find(|a| a.name == name))
+            .map(|a| a.id);
+        id.is_some_and(|id| st.delete_asset(owner, repo, id))
+    }
+
+    /// (name, `state`) of the release's assets in upload order: `uploaded`,
+    /// or `starter` for an upload that never completed.
+    pub fn asset_states(&self, owner: &str, repo: &str, tag: &str) -> Vec<(String, String)> {
+        let st = self.inner.state();
+        let Some(rel) = st.repo(owner, repo).and_then(|r| r.release_by_tag(tag)) else {
+            return Vec::new();
+        };
+        rel.assets
+            .iter()
+            .map(|a| (a.name.clone(), payload::asset_state(a).to_string()))
+            .collect()
+    }
+
+    /// How many workflow runs dispatches have started.
+    pub fn workflow_run_count(&self) -> usize {
+        self.inner.state().runs.len()
     }
 
     /// (name, content) of the release's assets in upload order; empty if the

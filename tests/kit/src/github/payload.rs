@@ -18,6 +18,37 @@ pub fn timestamp(minutes: u64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00Z")
 }
 
+/// Real time (epoch seconds) in GitHub's form, `2026-12-02T14:16:47Z`.
+pub fn timestamp_secs(secs: u64) -> String {
+    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// An HTTP `Date` header value (IMF-fixdate), `Wed, 02 Dec 2026 14:16:47 GMT`.
+pub fn http_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let (y, mo, d) = civil_from_days(days as i64);
+    let s = secs % 86_400;
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(mo - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -109,7 +140,7 @@ pub fn asset(inner: &Inner, repo: &Repo, rel: &Release, a: &Asset) -> Value {
         "label": a.label,
         "uploader": user(inner),
         "content_type": a.content_type,
-        "state": "uploaded",
+        "state": asset_state(a),
         "size": a.content.len(),
         "digest": Value::Null,
         "download_count": a.downloads,
@@ -118,6 +149,30 @@ pub fn asset(inner: &Inner, repo: &Repo, rel: &Release, a: &Asset) -> Value {
         "browser_download_url": format!(
             "{web}/releases/download/{}/{}", percent_encode(&rel.tag), percent_encode(&a.name)
         ),
+    })
+}
+
+pub fn asset_state(a: &Asset) -> &'static str {
+    if a.uploaded { "uploaded" } else { "starter" }
+}
+
+/// `GET /repos/{o}/{r}`: the fields clients read.
+pub fn repository(inner: &Inner, repo: &Repo) -> Value {
+    let api = format!("{}/repos/{}/{}", inner.api_base(), repo.owner, repo.name);
+    json!({
+        "id": repo.id,
+        "node_id": format!("R_kgDOFake{}", repo.id),
+        "name": repo.name,
+        "full_name": format!("{}/{}", repo.owner, repo.name),
+        "private": repo.private,
+        "visibility": if repo.private { "private" } else { "public" },
+        "owner": user(inner),
+        "html_url": format!("{}/{}/{}", inner.web_base(), repo.owner, repo.name),
+        "url": api,
+        "releases_url": format!("{api}/releases{{/id}}"),
+        "default_branch": "master",
+        "archived": false,
+        "disabled": false,
     })
 }
 

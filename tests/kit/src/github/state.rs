@@ -4,11 +4,24 @@
 
 use super::{Dispatch, Fault, LoggedRequest};
 
+/// A run of a workflow, as a dispatch starts it. `created` is real time
+/// (epoch seconds): clients filter runs with `created=>=` the server's `Date`.
+#[derive(Clone, Debug)]
+pub(crate) struct WorkflowRun {
+    pub id: u64,
+    pub owner: String,
+    pub repo: String,
+    pub workflow: String,
+    pub head_branch: String,
+    pub created: u64,
+}
+
 /// Ids beyond `i32::MAX`, as GitHub's asset ids are heading: a client that
 /// stores them in 32 bits breaks here, not in production.
 const FIRST_ASSET_ID: u64 = 3_000_000_001;
 const FIRST_RELEASE_ID: u64 = 190_000_001;
 const FIRST_REPO_ID: u64 = 700_000_001;
+const FIRST_RUN_ID: u64 = 12_000_000_001;
 
 pub(crate) struct Asset {
     pub id: u64,
@@ -18,6 +31,9 @@ pub(crate) struct Asset {
     pub content: Vec<u8>,
     pub created: u64,
     pub downloads: u64,
+    /// GitHub lists an asset whose upload never completed as `starter`
+    /// (size 0); only `uploaded` assets can be downloaded.
+    pub uploaded: bool,
 }
 
 pub(crate) struct Release {
@@ -28,6 +44,8 @@ pub(crate) struct Release {
     pub target: String,
     pub draft: bool,
     pub prerelease: bool,
+    /// GitHub's `created_at`: the date of the tagged commit, not of the
+    /// release (a release cut later on an older commit sorts earlier).
     pub created: u64,
     pub assets: Vec<Asset>,
 }
@@ -49,6 +67,9 @@ pub(crate) struct NewRelease {
     pub target: Option<String>,
     pub draft: bool,
     pub prerelease: bool,
+    /// The tagged commit's date (fake-clock minutes); `None`: a new commit,
+    /// dated now.
+    pub commit_time: Option<u64>,
 }
 
 pub(crate) struct NewAsset<'a> {
@@ -56,6 +77,8 @@ pub(crate) struct NewAsset<'a> {
     pub label: Option<String>,
     pub content_type: &'a str,
     pub content: &'a [u8],
+    /// `false`: an upload that never completed (`state: starter`).
+    pub uploaded: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -73,6 +96,8 @@ pub(crate) struct State {
     pub requests: Vec<LoggedRequest>,
     pub dispatches: Vec<Dispatch>,
     pub faults: Vec<Fault>,
+    /// Workflow runs that dispatches started, oldest first.
+    pub runs: Vec<WorkflowRun>,
     /// API requests answered so far, for `X-RateLimit-Used`.
     pub api_calls: u64,
 }
@@ -103,6 +128,20 @@ impl Repo {
 }
 
 impl State {
+    /// Records the run a dispatch starts; returns its id.
+    pub fn start_run(&mut self, d: &Dispatch, created: u64) -> u64 {
+        let id = FIRST_RUN_ID + self.runs.len() as u64;
+        self.runs.push(WorkflowRun {
+            id,
+            owner: d.owner.clone(),
+            repo: d.repo.clone(),
+            workflow: d.workflow.clone(),
+            head_branch: d.git_ref.clone(),
+            created,
+        });
+        id
+    }
+
     fn tick(&mut self) -> u64 {
         self.clock += 1;
         self.clock
@@ -155,7 +194,8 @@ impl State {
         {
             return Err(());
         }
-        let created = self.tick();
+        let now = self.tick();
+        let created = new.commit_time.unwrap_or(now);
         let id = FIRST_RELEASE_ID + self.releases_made;
         self.releases_made += 1;
         let release = Release {
@@ -198,9 +238,14 @@ impl State {
             name: new.name.to_string(),
             label: new.label,
             content_type: new.content_type.to_string(),
-            content: new.content.to_vec(),
+            content: if new.uploaded {
+                new.content.to_vec()
+            } else {
+                Vec::new()
+            },
             created,
             downloads: 0,
+            uploaded: new.uploaded,
         };
         let rel = self
             .repo_mut(owner, repo)

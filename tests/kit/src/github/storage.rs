@@ -8,6 +8,15 @@ use crate::http::{Request, Response, percent_decode};
 
 /// `POST {prefix}/repos/{o}/{r}/releases/{id}/assets?name=N&label=L`.
 pub(super) fn upload(inner: &Inner, req: &Request, auth: Auth) -> Response {
+    accept_upload(inner, req, auth, true)
+}
+
+/// An upload cut off mid-way: GitHub keeps the asset in `starter` state.
+pub(super) fn upload_interrupted(inner: &Inner, req: &Request, auth: Auth) {
+    let _ = accept_upload(inner, req, auth, false);
+}
+
+fn accept_upload(inner: &Inner, req: &Request, auth: Auth, complete: bool) -> Response {
     match auth {
         Auth::Invalid => return error(401, "Bad credentials"),
         // Uploads always need a token, even to public repositories.
@@ -39,6 +48,7 @@ pub(super) fn upload(inner: &Inner, req: &Request, auth: Auth) -> Response {
         label: req.query_param("label"),
         content_type: &content_type,
         content: &req.body,
+        uploaded: complete,
     };
     let mut st = inner.state();
     let Some(repo) = st.repo(o, r) else {

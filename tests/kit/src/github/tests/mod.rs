@@ -1,5 +1,6 @@
 //! Tests of the fake itself, through raw HTTP as a client would see it.
 
+mod edges;
 mod faults;
 mod pagination;
 mod releases;
