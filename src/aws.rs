@@ -12,6 +12,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::SdkError;
 use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
 use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use aws_smithy_http_client::proxy::ProxyConfig;
@@ -168,19 +170,36 @@ fn http_client() -> aws_sdk_ec2::config::SharedHttpClient {
     })
 }
 
-/// An SDK error as one line: the service's code and message when it answered
-/// (with a hint for rejected credentials), else the transport failure and causes.
-pub fn describe_sdk_error<E, R>(e: aws_sdk_ec2::error::SdkError<E, R>) -> anyhow::Error
+/// An SDK error as one line (the caller's context says what was being done):
+/// the service's code and message when it answered with one (with a hint for
+/// rejected credentials); when it did not (a proxy's or load balancer's bare
+/// 503 has no code), the operation `op` and the HTTP status; else the
+/// transport failure and its causes.
+pub fn sdk_error<E>(op: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    use aws_sdk_ec2::error::SdkError;
+    move |e| describe_sdk_error(op, e)
+}
+
+fn describe_sdk_error<E>(op: &str, e: SdkError<E, HttpResponse>) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     match &e {
         SdkError::ServiceError(ctx) => {
             let err = ctx.err();
-            let code = err.code().unwrap_or("unknown error");
+            let status = ctx.raw().status().as_u16();
             let message = err.message().unwrap_or("no message");
+            let Some(code) = err.code() else {
+                if (200..300).contains(&status) {
+                    return anyhow!(
+                        "{op} answered HTTP {status} with a body that could not be read: {}",
+                        cause_chain(&e)
+                    );
+                }
+                return anyhow!("{op} answered HTTP {status} without an error code ({message})");
+            };
             let hint = if is_credentials_code(code) {
                 " (the AWS credentials were rejected: expired or invalid)"
             } else {
@@ -188,6 +207,11 @@ where
             };
             anyhow!("{code}: {message}{hint}")
         }
+        SdkError::ResponseError(ctx) => anyhow!(
+            "{op} answered HTTP {} with a response that could not be read: {}",
+            ctx.raw().status().as_u16(),
+            cause_chain(&e)
+        ),
         SdkError::TimeoutError(_) => anyhow!("timed out (AWS did not answer in time)"),
         _ => {
             let chain = cause_chain(&e);

@@ -77,6 +77,24 @@ pub struct Query {
     pub filters: BTreeMap<String, Vec<String>>,
 }
 
+/// EC2 filters on the state. `instance-state-name=running` is exactly the old
+/// shell test's filter, and `instance-state-code=16` the same in numbers: both
+/// hide pending, stopping and shutting-down instances, which would turn a
+/// rollout still in progress into a pass.
+const STATE_FILTERS: &[&str] = &["instance-state-name", "instance-state-code"];
+
+/// Refuses a filter the test cannot take (the reason, for the caller's key).
+pub fn check_filter_name(name: &str) -> Result<(), String> {
+    if STATE_FILTERS.contains(&name.trim()) {
+        return Err(format!(
+            "`{}` is not allowed: it would hide pending, stopping and shutting-down instances; \
+             the test sees every state and judges the running ones itself",
+            name.trim()
+        ));
+    }
+    Ok(())
+}
+
 #[allow(async_fn_in_trait)] // one current-thread runtime: no Send bound needed
 pub trait Fleet {
     /// Every instance matching the query, in every state, across all pages.
@@ -112,7 +130,7 @@ impl Fleet for Ec2Fleet {
         let mut instances = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page
-                .map_err(crate::aws::describe_sdk_error)
+                .map_err(crate::aws::sdk_error("DescribeInstances"))
                 .with_context(|| format!("describing instances in {}", self.region))?;
             for reservation in page.reservations() {
                 instances.extend(reservation.instances().iter().map(from_ec2));

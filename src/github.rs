@@ -49,7 +49,9 @@ impl Answer {
 pub struct GitHub {
     http: Client,
     pub api: Url,
-    token: Option<Secret>,
+    /// `Bearer <token>`, built once: a token that cannot be a header value is
+    /// an error here, never a request that silently goes out without it.
+    auth: Option<HeaderValue>,
     /// Origins (scheme://host:port) that may receive the token.
     trusted: Vec<String>,
 }
@@ -66,16 +68,25 @@ impl GitHub {
             .context("setting up the HTTP client")?;
         let mut trusted = vec![origin(api)];
         trusted.extend(uploads.map(origin));
+        let auth = match token {
+            Some(t) => {
+                let mut v = HeaderValue::from_str(&format!("Bearer {}", t.expose()))
+                    .map_err(|_| anyhow!("the GitHub token cannot be sent in an HTTP header"))?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
         Ok(GitHub {
             http,
             api: api.clone(),
-            token: token.cloned(),
+            auth,
             trusted,
         })
     }
 
     pub fn has_token(&self) -> bool {
-        self.token.is_some()
+        self.auth.is_some()
     }
 
     /// Trust the origin of a URL GitHub itself gave us (a release's `upload_url`).
@@ -103,12 +114,10 @@ impl GitHub {
             .request(method, url.clone())
             .header(ACCEPT, accept)
             .header("X-GitHub-Api-Version", "2022-11-28");
-        if let Some(t) = &self.token
+        if let Some(auth) = &self.auth
             && self.trusted.contains(&origin(&url))
-            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.expose()))
         {
-            v.set_sensitive(true);
-            r = r.header(AUTHORIZATION, v);
+            r = r.header(AUTHORIZATION, auth.clone());
         }
         r
     }
@@ -204,8 +213,35 @@ impl GitHub {
     }
 }
 
+/// Why a single attempt got no answer: whether the request can have reached
+/// GitHub decides whether a non-idempotent request may be sent again.
+#[derive(Debug)]
+pub enum Lost {
+    /// The connection never opened: GitHub cannot have acted on it.
+    NotSent(anyhow::Error),
+    /// Sent, then no (complete) answer: GitHub may have acted on it.
+    Unknown(anyhow::Error),
+}
+
+impl GitHub {
+    /// One attempt, no retry: for a request that must not be repeated blindly.
+    pub async fn send_once(&self, r: RequestBuilder) -> std::result::Result<Answer, Lost> {
+        let resp = r.send().await.map_err(|e| {
+            if e.is_connect() {
+                Lost::NotSent(transport(e))
+            } else {
+                Lost::Unknown(transport(e))
+            }
+        })?;
+        read_answer(resp).await.map_err(Lost::Unknown)
+    }
+}
+
 async fn attempt_once(r: RequestBuilder) -> Result<Answer> {
-    let mut resp = r.send().await.map_err(transport)?;
+    read_answer(r.send().await.map_err(transport)?).await
+}
+
+async fn read_answer(mut resp: reqwest::Response) -> Result<Answer> {
     let status = resp.status();
     let headers = resp.headers().clone();
     let mut body = Vec::new();
@@ -242,7 +278,7 @@ fn transport(e: reqwest::Error) -> anyhow::Error {
 
 /// A rate limit: 429, or 403 with the primary limit used up or (GitHub's
 /// secondary limits answer 403 too) a `Retry-After` or a message saying so.
-fn is_rate_limited(a: &Answer) -> bool {
+pub fn is_rate_limited(a: &Answer) -> bool {
     let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok());
     a.status == StatusCode::TOO_MANY_REQUESTS
         || (a.status == StatusCode::FORBIDDEN
@@ -254,7 +290,7 @@ fn is_rate_limited(a: &Answer) -> bool {
 }
 
 /// How long to wait before retrying this answer, or `None` if it is final.
-fn retry_after(a: &Answer, attempt: u32) -> Option<Duration> {
+pub fn retry_after(a: &Answer, attempt: u32) -> Option<Duration> {
     let header = |name: &str| a.headers.get(name).and_then(|v| v.to_str().ok());
     if is_rate_limited(a) {
         if let Some(secs) = header(RETRY_AFTER.as_str()).and_then(|s| s.trim().parse::<u64>().ok())
@@ -274,7 +310,7 @@ fn retry_after(a: &Answer, attempt: u32) -> Option<Duration> {
     a.status.is_server_error().then(|| backoff(attempt))
 }
 
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(500 << attempt.min(6).saturating_sub(1))
 }
 

@@ -6,6 +6,7 @@ pub mod ami;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod fleet;
 pub mod github;
 pub mod protocol;

@@ -224,15 +224,33 @@ pub fn metadata(record: &Record) -> Vec<Meta> {
 
 /// The results of `test_name` on a release, oldest asset first (asset IDs only
 /// grow). Normally one; two after a crash between upload and delete, and then
-/// the newest wins.
+/// the newest wins. Only completed uploads count: GitHub lists an upload that
+/// died mid-way as a `starter` asset with nothing behind it.
 pub fn results_on<'a>(assets: &'a [Asset], test_name: &TestName) -> Vec<(AssetName, &'a Asset)> {
-    let mut found: Vec<(AssetName, &Asset)> = assets
-        .iter()
-        .filter_map(|a| AssetName::parse(&a.name).map(|n| (n, a)))
-        .filter(|(n, _)| n.test_name == *test_name)
+    let mut found: Vec<(AssetName, &Asset)> = named_on(assets, test_name)
+        .filter(|(_, a)| a.is_uploaded())
         .collect();
     found.sort_by_key(|(_, a)| a.id);
     found
+}
+
+/// Uploads of `test_name`'s results that never completed: not results, but
+/// their names stay taken until they are deleted.
+pub fn unfinished_on<'a>(assets: &'a [Asset], test_name: &TestName) -> Vec<(AssetName, &'a Asset)> {
+    named_on(assets, test_name)
+        .filter(|(_, a)| !a.is_uploaded())
+        .collect()
+}
+
+fn named_on<'a>(
+    assets: &'a [Asset],
+    test_name: &TestName,
+) -> impl Iterator<Item = (AssetName, &'a Asset)> + 'a {
+    let test_name = test_name.clone();
+    assets
+        .iter()
+        .filter_map(|a| AssetName::parse(&a.name).map(|n| (n, a)))
+        .filter(move |(n, _)| n.test_name == test_name)
 }
 
 /// The current result of `test_name` on a release: the newest one.

@@ -14,7 +14,6 @@ use crate::github::{GitHub, origin};
 pub struct Release {
     pub id: u64,
     pub tag_name: String,
-    pub created_at: String,
     #[serde(default)]
     pub draft: bool,
     pub upload_url: String,
@@ -27,6 +26,18 @@ pub struct Asset {
     pub id: u64,
     pub name: String,
     pub url: String,
+    /// `uploaded`, or `starter` for an upload that never completed (size 0,
+    /// nothing to download, the name still taken). Absent counts as not
+    /// uploaded: a result needs positive evidence.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+impl Asset {
+    /// Only a completed upload is a result.
+    pub fn is_uploaded(&self) -> bool {
+        self.state.as_deref() == Some("uploaded")
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -47,6 +58,11 @@ pub trait Releases {
     async fn upload(&self, release: &Release, name: &str, content: Vec<u8>) -> Result<Uploaded>;
     /// `false` when the asset was already gone (404).
     async fn delete(&self, asset: &Asset) -> Result<bool>;
+    /// Ok when the repository itself can be seen; otherwise an error that
+    /// says so. GitHub answers 404 both for what does not exist and for a
+    /// private repository the token cannot read, so a missing release is only
+    /// "gone" once the repository is known to be visible.
+    async fn check_access(&self) -> Result<()>;
 }
 
 pub struct GitHubReleases {
@@ -212,6 +228,34 @@ impl Releases for GitHubReleases {
             404 => Ok(false),
             _ => Err(self.gh.fail(&what, &answer)),
         }
+    }
+
+    async fn check_access(&self) -> Result<()> {
+        let answer = self.repository_answer().await?;
+        if answer.status == 404 {
+            let token = if self.gh.has_token() {
+                "check that access_token can read it"
+            } else {
+                "no access_token is configured"
+            };
+            bail!(
+                "cannot see repository {}/{}: it does not exist, or it is private and the token cannot read it ({token})",
+                self.owner,
+                self.repo
+            );
+        }
+        let what = format!("reading repository {}/{}", self.owner, self.repo);
+        self.gh.expect_ok(&what, answer).map(|_| ())
+    }
+}
+
+impl GitHubReleases {
+    async fn repository_answer(&self) -> Result<crate::github::Answer> {
+        let what = format!("reading repository {}/{}", self.owner, self.repo);
+        let url = self.gh.url(self.repo_path().trim_end_matches('/'))?;
+        self.gh
+            .send(&what, || self.gh.request(Method::GET, url.clone()))
+            .await
     }
 }
 

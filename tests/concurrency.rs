@@ -15,9 +15,10 @@ use testkit::run::Output;
 const TAG: &str = "1.4.2";
 
 /// Both uploads take 2 s; both re-fetches of the release after the upload
-/// (the 3rd and 4th GET of the tag: each run's own look-up comes first) are
-/// answered 3 s late, with the state as it is then. So each run's re-fetch
-/// sees both uploads, whichever order they landed in.
+/// (the 5th and 6th GET of the tag: each run looks the release up first, and
+/// again right before publishing) are answered 3 s late, with the state as it
+/// is then. So each run's re-fetch sees both uploads, whichever order they
+/// landed in.
 fn overlap(w: &World) {
     w.gh.inject(Fault::new(FaultKind::Slow(Duration::from_secs(2)), 2).on(Origin::Uploads));
     w.gh.inject(
@@ -25,7 +26,7 @@ fn overlap(w: &World) {
             .on(Origin::Api)
             .method("GET")
             .path(&format!("/releases/tags/{TAG}"))
-            .skip(2),
+            .skip(4),
     );
 }
 

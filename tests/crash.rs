@@ -169,13 +169,13 @@ fn killed_after_the_upload_landed_but_before_its_answer() {
 #[test]
 fn killed_while_re_fetching_the_release_after_the_upload() {
     let w = setup();
-    // The first GET of the tag is the step's own look-up; the second is the
-    // re-fetch after the upload.
+    // The first GET of the tag is the step's own look-up, the second the look
+    // right before publishing; the third is the re-fetch after the upload.
     let fault = Fault::new(FaultKind::Stall, 1)
         .on(Origin::Api)
         .method("GET")
         .path(&format!("/releases/tags/{TAG}"))
-        .skip(1);
+        .skip(2);
     kill_at(&w, fault, is_refetch);
     assert_eq!(
         w.gh.requests().iter().filter(|r| is_upload(r)).count(),

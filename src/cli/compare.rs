@@ -39,7 +39,9 @@ pub struct CompareArgs {
     /// Keep looking until SUCCESS or this long has passed (e.g. 10m).
     #[arg(long, default_value = "0s", value_parser = crate::config::values::parse_duration)]
     wait: Duration,
-    #[arg(long, default_value = "15s", value_parser = crate::config::values::parse_duration)]
+    /// Pause between looks while waiting (at least 1s: DescribeInstances is
+    /// throttled per account and region).
+    #[arg(long, default_value = "15s", value_parser = crate::config::values::parse_interval)]
     interval: Duration,
     /// Print the comparison as JSON (the record's fields) instead of a table.
     #[arg(long)]
@@ -56,6 +58,7 @@ fn parse_filter(s: &str) -> Result<(String, Vec<String>), String> {
     if name.is_empty() || values.is_empty() {
         return Err("expected NAME=VALUE[,VALUE…]".into());
     }
+    crate::fleet::check_filter_name(name)?;
     Ok((name.to_owned(), values))
 }
 

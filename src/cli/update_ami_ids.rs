@@ -2,7 +2,7 @@
 //! every other key and the secret's SecretBinary/SecretString form, then
 //! optionally dispatch the deploy workflow. Replaces the `sed` task.
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -10,8 +10,11 @@ use std::path::PathBuf;
 use super::{AmiArgs, AwsArgs};
 use crate::ami::AmiId;
 use crate::config::values::{BaseUrl, Secret};
+use crate::dispatch::{self, Workflows, github::GitHubWorkflows};
 use crate::github::GitHub;
-use crate::secrets::{self, Secrets, SecretsManager};
+use crate::secrets::update::{self, Outcome, Was};
+use crate::secrets::{Secrets, SecretsManager};
+use crate::steps::observe::TokioClock;
 
 #[derive(Args, Debug)]
 pub struct UpdateArgs {
@@ -64,37 +67,31 @@ pub async fn run(args: UpdateArgs) -> Result<()> {
 }
 
 async fn update_secret(store: &impl Secrets, id: &str, key: &str, ami: &AmiId) -> Result<()> {
-    let payload = store.get(id).await?;
-    let before = payload.object(id)?;
-    match secrets::with_key(&payload, id, key, ami)? {
-        None => println!("secret {id}: {key} is already {ami}; nothing written"),
-        Some(updated) => {
-            store.put(id, &updated).await?;
-            // The old value is shown only if it is an AMI ID: a wrong key could hold a secret.
-            let was = match before.get(key).and_then(Value::as_str) {
-                Some(old) if AmiId::is_valid(old) => format!("was {old}"),
-                Some(_) => "was not an AMI ID".to_owned(),
-                None => "was not set".to_owned(),
-            };
-            let others = before.len() - usize::from(before.contains_key(key));
-            println!(
-                "secret {id}: {key} set to {ami} ({was}); {others} other key{} kept; stored as {}",
-                if others == 1 { "" } else { "s" },
-                updated.form()
-            );
+    let written = match update::set_key(store, id, key, ami).await? {
+        Outcome::AlreadySet => {
+            println!("secret {id}: {key} is already {ami}; nothing written");
+            return Ok(());
         }
-    }
+        Outcome::Written(w) => w,
+    };
+    // The old value is shown only if it is an AMI ID: a wrong key could hold a secret.
+    let was = match &written.was {
+        Was::Ami(old) => format!("was {old}"),
+        Was::NotAnAmi => "was not an AMI ID".to_owned(),
+        Was::Unset => "was not set".to_owned(),
+    };
+    let others = written.others;
+    println!(
+        "secret {id}: {key} set to {ami} ({was}); {others} other key{} kept; stored as {}; verified: {}",
+        if others == 1 { "" } else { "s" },
+        written.form,
+        written.verified
+    );
     Ok(())
 }
 
-struct Dispatch {
-    gh: GitHub,
-    owner: String,
-    repo: String,
-    workflow: String,
-    git_ref: String,
-    inputs: Map<String, Value>,
-}
+/// The dispatch the flags ask for, checked before anything is changed.
+struct Dispatch(GitHubWorkflows);
 
 impl Dispatch {
     fn from_args(args: &UpdateArgs, repo: &str) -> Result<Dispatch> {
@@ -118,45 +115,33 @@ impl Dispatch {
                 anyhow!("--dispatch needs a token: set GITHUB_TOKEN or give --token-file")
             })?,
         };
-        let token = Secret::try_from(token.trim().to_owned())
-            .map_err(|_| anyhow!("the GitHub token is empty"))?;
-        Ok(Dispatch {
+        let from = match &args.token_file {
+            Some(f) => format!("--token-file {}", f.display()),
+            None => "GITHUB_TOKEN".to_owned(),
+        };
+        let token =
+            Secret::try_from(token).map_err(|e| anyhow!("the GitHub token ({from}): {e}"))?;
+        Ok(Dispatch(GitHubWorkflows {
             gh: GitHub::new(api.url(), None, Some(&token))?,
             owner: owner.to_owned(),
             repo: name.to_owned(),
             workflow: args.workflow.clone().unwrap_or_default(),
             git_ref: args.git_ref.clone().unwrap_or_default(),
             inputs,
-        })
+        }))
     }
 
     async fn send(&self) -> Result<()> {
-        let what = format!(
-            "dispatching workflow {} on {}/{}",
-            self.workflow, self.owner, self.repo
-        );
-        let url = self.gh.url(&format!(
-            "repos/{}/{}/actions/workflows/{}/dispatches",
-            self.owner, self.repo, self.workflow
-        ))?;
-        let body =
-            serde_json::to_vec(&serde_json::json!({"ref": self.git_ref, "inputs": self.inputs}))?;
-        let answer = self
-            .gh
-            .send(&what, || {
-                self.gh
-                    .request(reqwest::Method::POST, url.clone())
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone())
-            })
-            .await?;
-        if answer.status != 204 {
-            bail!(self.gh.fail(&what, &answer));
+        let mut log = |line: String| eprintln!("{line}");
+        let done = dispatch::dispatch(&self.0, &TokioClock::new(), &mut log).await?;
+        let what = self.0.describe();
+        match done.confirmed {
+            None => println!("dispatched workflow {what}"),
+            Some((run, problem)) => println!(
+                "dispatched workflow {what}: {problem}, but run {} started ({}); not dispatching again",
+                run.id, run.html_url
+            ),
         }
-        println!(
-            "dispatched workflow {} on {}/{} at {}",
-            self.workflow, self.owner, self.repo, self.git_ref
-        );
         Ok(())
     }
 }

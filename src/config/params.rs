@@ -53,7 +53,7 @@ impl OutParams {
     pub fn validate(&self) -> Result<()> {
         self.ami()?;
         self.release()?;
-        if self.wait_interval() < Duration::from_secs(1) {
+        if self.wait_interval() < super::values::MIN_INTERVAL {
             bail!("params.wait_interval: expected at least 1s");
         }
         Ok(())

@@ -89,11 +89,8 @@ impl Source {
                         shown(name)
                     );
                 }
-                if name == "instance-state-name" {
-                    bail!(
-                        "source.instance_filters: `instance-state-name` is not allowed: the test must see every state to judge the fleet"
-                    );
-                }
+                crate::fleet::check_filter_name(name)
+                    .map_err(|why| anyhow::anyhow!("source.instance_filters: {why}"))?;
             }
         }
         if let Some(results) = &self.results
@@ -151,9 +148,12 @@ impl Source {
                 secret_access_key: secret.clone(),
                 session_token: token.clone(),
             }),
-            (None, _, _) => {
+            (None, Some(_), _) => {
                 bail!("source.aws_access_key_id is required with aws_secret_access_key")
             }
+            (None, None, Some(_)) => bail!(
+                "source.aws_session_token is given without aws_access_key_id and aws_secret_access_key: a session token is only used with both"
+            ),
             (Some(_), None, _) => {
                 bail!("source.aws_secret_access_key is required with aws_access_key_id")
             }

@@ -183,6 +183,19 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The pause between looks at the fleet: at least a second, because
+/// DescribeInstances is throttled per account and region, and every other
+/// caller there (the autoscaling groups, the console) shares the budget.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < MIN_INTERVAL {
+        return Err(format!("expected at least 1s, got {}", shown(s)));
+    }
+    Ok(d)
+}
+
 /// A path relative to the step's directory: never absolute, never `..`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
@@ -221,6 +234,11 @@ impl fmt::Display for RelPath {
 
 /// A credential. Its `Debug` never shows the value, and it has no `Display` or
 /// `Serialize`, so it cannot reach a log, a record or metadata by accident.
+///
+/// Surrounding whitespace is dropped: a value pasted from a file keeps its
+/// trailing newline, and a token with one cannot go into an HTTP header (the
+/// request would silently go out without credentials). Whitespace or control
+/// characters inside are refused: no GitHub token or AWS key has any.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Secret(String);
@@ -238,10 +256,18 @@ impl Secret {
 impl TryFrom<String> for Secret {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        if s.trim().is_empty() {
+        let trimmed = s.trim();
+        if trimmed.is_empty() {
             Err("expected a non-empty value".into())
+        } else if !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+            // The value itself is never echoed: it is a credential.
+            Err(
+                "expected one token of visible ASCII characters; this value has spaces, \
+                 control characters or non-ASCII characters inside (not shown)"
+                    .into(),
+            )
         } else {
-            Ok(Secret(s))
+            Ok(Secret(trimmed.to_owned()))
         }
     }
 }

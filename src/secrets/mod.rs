@@ -1,6 +1,9 @@
 //! The `ami-ids` secret: read it for the cross-check, rewrite one key of it for
-//! `update-ami-ids`. The payload may hold other secrets, so no error message,
-//! log line or `Debug` output ever contains it.
+//! `update-ami-ids` (`update`: without losing a concurrent writer's change). The
+//! payload may hold other secrets, so no error message, log line or `Debug`
+//! output ever contains it.
+
+pub mod update;
 
 use anyhow::{Context, Result, anyhow, bail};
 use aws_sdk_secretsmanager::primitives::Blob;
@@ -52,7 +55,7 @@ impl Payload {
     }
 
     /// The same form, holding `map` as compact JSON.
-    fn with_object(&self, map: &Map<String, Value>) -> Payload {
+    pub fn with_object(&self, map: &Map<String, Value>) -> Payload {
         let json = serde_json::to_string(map).expect("a JSON map always serialises");
         match self {
             Payload::String(_) => Payload::String(json),
@@ -61,10 +64,41 @@ impl Payload {
     }
 }
 
+/// A secret's value and the version that holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned {
+    pub version_id: String,
+    pub payload: Payload,
+}
+
+/// Secrets Manager's two staging labels that matter here: every write makes the
+/// new version `AWSCURRENT` and moves `AWSPREVIOUS` to the version it replaced,
+/// which is how a writer learns afterwards whom it replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Current,
+    Previous,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Current => "AWSCURRENT",
+            Stage::Previous => "AWSPREVIOUS",
+        }
+    }
+}
+
 #[allow(async_fn_in_trait)] // one current-thread runtime: no Send bound needed
 pub trait Secrets {
-    async fn get(&self, secret_id: &str) -> Result<Payload>;
-    async fn put(&self, secret_id: &str, payload: &Payload) -> Result<()>;
+    async fn read(&self, secret_id: &str, stage: Stage) -> Result<Versioned>;
+    /// Writes a new current version; returns its id.
+    async fn write(&self, secret_id: &str, payload: &Payload) -> Result<String>;
+
+    /// The current value.
+    async fn get(&self, secret_id: &str) -> Result<Payload> {
+        Ok(self.read(secret_id, Stage::Current).await?.payload)
+    }
 }
 
 /// Compare the secret's key with the AMI under test.
@@ -109,35 +143,56 @@ pub struct SecretsManager {
 }
 
 impl Secrets for SecretsManager {
-    async fn get(&self, secret_id: &str) -> Result<Payload> {
+    async fn read(&self, secret_id: &str, stage: Stage) -> Result<Versioned> {
+        // The stage is always named: moto (unlike AWS) answers an unnamed
+        // read from a version it tracks apart from the labels.
         let out = self
             .client
             .get_secret_value()
             .secret_id(secret_id)
+            .version_stage(stage.label())
             .send()
             .await
-            .map_err(crate::aws::describe_sdk_error)
-            .with_context(|| format!("reading secret {secret_id} in {}", self.region))?;
-        if let Some(b) = out.secret_binary() {
-            return Ok(Payload::Binary(b.as_ref().to_vec()));
-        }
-        out.secret_string()
-            .map(|s| Payload::String(s.to_owned()))
-            .ok_or_else(|| anyhow!("secret {secret_id} in {} has no value", self.region))
+            .map_err(crate::aws::sdk_error("GetSecretValue"))
+            .with_context(|| match stage {
+                Stage::Current => format!("reading secret {secret_id} in {}", self.region),
+                Stage::Previous => format!(
+                    "reading the previous version of secret {secret_id} in {}",
+                    self.region
+                ),
+            })?;
+        let version_id = out
+            .version_id()
+            .ok_or_else(|| anyhow!("secret {secret_id} in {} has no version id", self.region))?
+            .to_owned();
+        let payload = if let Some(b) = out.secret_binary() {
+            Payload::Binary(b.as_ref().to_vec())
+        } else {
+            out.secret_string()
+                .map(|s| Payload::String(s.to_owned()))
+                .ok_or_else(|| anyhow!("secret {secret_id} in {} has no value", self.region))?
+        };
+        Ok(Versioned {
+            version_id,
+            payload,
+        })
     }
 
-    async fn put(&self, secret_id: &str, payload: &Payload) -> Result<()> {
+    async fn write(&self, secret_id: &str, payload: &Payload) -> Result<String> {
         let request = self.client.put_secret_value().secret_id(secret_id);
         let request = match payload {
             Payload::String(s) => request.secret_string(s),
             Payload::Binary(b) => request.secret_binary(Blob::new(b.clone())),
         };
-        request
+        // The SDK adds a ClientRequestToken, so its own retries write once.
+        let out = request
             .send()
             .await
-            .map_err(crate::aws::describe_sdk_error)
+            .map_err(crate::aws::sdk_error("PutSecretValue"))
             .with_context(|| format!("writing secret {secret_id} in {}", self.region))?;
-        Ok(())
+        out.version_id()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("writing secret {secret_id}: AWS returned no version id"))
     }
 }
 

@@ -30,6 +30,13 @@ pub fn version_of(source: &Source, release: &Release) -> Option<Version> {
 /// Versions oldest first: from the given version's release onward (its current
 /// result, which is the given version unless it was replaced), or only the
 /// latest when there is no given version or its release is gone.
+///
+/// "Newer" means created later, and the release `id` says that: GitHub assigns
+/// ids in creation order, while its `created_at` is the tagged commit's date (a
+/// release cut later on an older commit has an older `created_at`, and several
+/// releases on one commit share one). GitHub lists releases by that commit date,
+/// so paging stops at the page that holds the given release, and every release
+/// fetched with a larger id is newer, wherever the listing put it.
 pub async fn run(store: &impl Releases, req: &Request<NoParams>) -> Result<Vec<Version>> {
     let source = &req.source;
     let Some(given) = &req.version else {
@@ -37,12 +44,11 @@ pub async fn run(store: &impl Releases, req: &Request<NoParams>) -> Result<Vec<V
     };
     let tag = given.release.as_str();
     let releases = store.list(&mut |r| r.tag_name == tag).await?;
-    let Some(pos) = releases.iter().position(|r| r.tag_name == tag) else {
+    let Some(from) = releases.iter().find(|r| r.tag_name == tag) else {
         return latest(store, source).await;
     };
-    // Newest first up to and including the given release.
-    let mut newer: Vec<&Release> = releases[..=pos].iter().collect();
-    newer.sort_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
+    let mut newer: Vec<&Release> = releases.iter().filter(|r| r.id >= from.id).collect();
+    newer.sort_by_key(|r| r.id);
     let versions: Vec<Version> = newer
         .into_iter()
         .filter_map(|r| version_of(source, r))
@@ -59,7 +65,7 @@ async fn latest(store: &impl Releases, source: &Source) -> Result<Vec<Version>> 
     let newest = releases
         .iter()
         .filter(|r| version_of(source, r).is_some())
-        .max_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
+        .max_by_key(|r| r.id);
     Ok(newest
         .and_then(|r| version_of(source, r))
         .into_iter()

@@ -29,15 +29,21 @@ pub async fn run(store: &impl Releases, req: &Request<InParams>, dest: &Path) ->
             version.release
         )
     };
-    let release = store
-        .by_tag(&version.release)
-        .await?
-        .ok_or_else(|| gone("the release does not exist"))?;
+    let Some(release) = store.by_tag(&version.release).await? else {
+        // A 404 is also what a private repository answers a missing or wrong token.
+        store.check_access().await?;
+        return Err(gone("the release does not exist"));
+    };
     let asset = release
         .assets
         .iter()
         .find(|a| a.name == expected.render())
         .ok_or_else(|| gone("its result was replaced or removed"))?;
+    if !asset.is_uploaded() {
+        return Err(gone(
+            "its upload never completed (GitHub lists it as unfinished)",
+        ));
+    }
     let bytes = store.download(asset).await?;
     let record = Record::from_asset(&bytes, &expected, &version.release)?;
     write_files(dest, &record, &bytes)?;

@@ -84,12 +84,7 @@ impl Test<'_> {
         clock: &impl observe::Clock,
     ) -> Result<Response> {
         // Find the release first: a typo should not cost a 20-minute wait.
-        let release = store.by_tag(&self.tag).await?.with_context(|| {
-            format!(
-                "release {} not found on {}/{} (or the token cannot see it)",
-                self.tag, self.source.owner, self.source.repository
-            )
-        })?;
+        self.release(store).await?;
         let secret = self.source.secret_ref()?;
         let secret_check = check_secret(secrets, secret.as_ref(), &self.plan.ami).await?;
         let mut log = |line: String| eprintln!("{line}");
@@ -101,6 +96,9 @@ impl Test<'_> {
             test,
             build: self.build.clone(),
         };
+        // Look again: during a long wait another build may have recorded or
+        // replaced a result, and publishing decides from what is there now.
+        let release = self.release(store).await?;
         let published = publish(store, &release, &record).await?;
         eprint!(
             "{}",
@@ -137,6 +135,21 @@ impl Test<'_> {
             );
         }
         Ok(record.response())
+    }
+}
+
+impl Test<'_> {
+    async fn release(&self, store: &impl Releases) -> Result<crate::releases::Release> {
+        if let Some(release) = store.by_tag(&self.tag).await? {
+            return Ok(release);
+        }
+        store.check_access().await?;
+        bail!(
+            "release {} not found on {}/{}",
+            self.tag,
+            self.source.owner,
+            self.source.repository
+        )
     }
 }
 

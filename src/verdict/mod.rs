@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::ami::AmiId;
+use crate::config::strict::escape_controls;
 use crate::fleet::{Class, Instance};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -195,7 +196,10 @@ pub fn progress_line(ami: &AmiId, instances: &[Instance]) -> String {
                 *others.entry(i.image_id.as_str()).or_default() += 1;
             }
         }
-        let list: Vec<String> = others.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
+        let list: Vec<String> = others
+            .iter()
+            .map(|(a, n)| format!("{} ×{n}", shown_image(a)))
+            .collect();
         line.push_str(&format!(
             "; {} on other AMIs ({})",
             c.mismatched,
@@ -205,15 +209,23 @@ pub fn progress_line(ami: &AmiId, instances: &[Instance]) -> String {
     line
 }
 
+/// `i-0abc… (ci-concourse-worker)`. A Name tag is anyone's text: escaped, so a
+/// tag holding a newline cannot forge a `SUCCESS` line in the log or the
+/// metadata.
 pub fn label(i: &Instance) -> String {
+    let id = escape_controls(&i.id);
     match &i.name {
-        Some(n) => format!("{} ({n})", i.id),
-        None => i.id.clone(),
+        Some(n) => format!("{id} ({})", escape_controls(n)),
+        None => id,
     }
 }
 
-fn shown_image(image: &str) -> &str {
-    if image.is_empty() { "no image" } else { image }
+fn shown_image(image: &str) -> String {
+    if image.is_empty() {
+        "no image".to_owned()
+    } else {
+        escape_controls(image)
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -34,6 +34,16 @@ pub const CLI_AWS_ENV: &[(&str, &str)] = &[
     ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
 ];
 
+/// The command-line face with the standard AWS chain's environment (and
+/// `extra_env`), checked for leaks.
+pub fn run_cli(args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+    let mut env = CLI_AWS_ENV.to_vec();
+    env.extend_from_slice(extra_env);
+    let out = testkit::run::cli(&binary(), args, &env);
+    assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
+    out
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ami-test-resource"))
 }

@@ -14,19 +14,37 @@ struct Memory {
     next_id: RefCell<u64>,
     /// Answer the next upload with 422 after storing it (a retry of a landed upload).
     landed_before: RefCell<bool>,
+    /// The next upload dies mid-way: a `starter` asset is left, and the retry
+    /// (GitHub's client retrying it) gets 422.
+    interrupt_next: RefCell<bool>,
     log: RefCell<Vec<String>>,
 }
 
 impl Memory {
     fn add(&self, name: &str) -> u64 {
+        self.add_in(name, "uploaded")
+    }
+    /// An upload that never completed, as GitHub lists it.
+    fn add_starter(&self, name: &str) -> u64 {
+        self.add_in(name, "starter")
+    }
+    fn add_in(&self, name: &str, state: &str) -> u64 {
         let mut id = self.next_id.borrow_mut();
         *id += 1;
         self.assets.borrow_mut().push(Asset {
             id: *id,
             name: name.into(),
             url: format!("mem://{id}"),
+            state: Some(state.into()),
         });
         *id
+    }
+    fn states(&self) -> Vec<(String, String)> {
+        self.assets
+            .borrow()
+            .iter()
+            .map(|a| (a.name.clone(), a.state.clone().unwrap_or_default()))
+            .collect()
     }
     fn names(&self) -> Vec<String> {
         self.assets
@@ -39,7 +57,6 @@ impl Memory {
         Release {
             id: 1,
             tag_name: "1.4.2".into(),
-            created_at: "2026-01-01T00:00:00Z".into(),
             draft: false,
             upload_url: "mem://upload{?name,label}".into(),
             assets: self.assets.borrow().clone(),
@@ -59,6 +76,14 @@ impl Releases for Memory {
     }
     async fn upload(&self, _: &Release, name: &str, _: Vec<u8>) -> Result<Uploaded> {
         self.log.borrow_mut().push(format!("upload {name}"));
+        // As GitHub: a taken name, in any state, is 422 `already_exists`.
+        if self.assets.borrow().iter().any(|a| a.name == name) {
+            return Ok(Uploaded::AlreadyExists);
+        }
+        if self.interrupt_next.replace(false) {
+            self.add_starter(name);
+            return Ok(Uploaded::AlreadyExists);
+        }
         let id = self.add(name);
         if self.landed_before.replace(false) {
             return Ok(Uploaded::AlreadyExists);
@@ -78,6 +103,9 @@ impl Releases for Memory {
         let before = assets.len();
         assets.retain(|a| a.id != asset.id);
         Ok(assets.len() < before)
+    }
+    async fn check_access(&self) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -191,4 +219,46 @@ fn an_upload_that_had_landed_is_recognised() {
     let p = block(publish(&m, &m.release(), &record(Outcome::Success))).unwrap();
     assert!(!p.uploaded);
     assert_eq!(m.names(), vec![name("SUCCESS")]);
+}
+
+#[test]
+fn an_unfinished_upload_of_this_result_is_replaced_not_kept() {
+    // A build died mid-upload: GitHub lists `starter`, size 0, nothing to download.
+    let m = Memory::default();
+    m.add(&name("FAILED"));
+    m.add_starter(&name("SUCCESS"));
+    let p = block(publish(&m, &m.release(), &record(Outcome::Success))).unwrap();
+    assert!(p.uploaded, "{p:?}");
+    assert_eq!(m.states(), [(name("SUCCESS"), "uploaded".to_owned())]);
+    // The complete FAILED result stayed until the new one was uploaded.
+    let log = m.log.borrow();
+    let upload = log
+        .iter()
+        .position(|l| *l == format!("upload {}", name("SUCCESS")));
+    let delete_failed = log
+        .iter()
+        .position(|l| *l == format!("delete {}", name("FAILED")));
+    assert!(upload < delete_failed, "{log:?}");
+}
+
+#[test]
+fn a_422_on_an_unfinished_upload_is_cleared_and_uploaded_again() {
+    let m = Memory::default();
+    m.add(&name("FAILED"));
+    *m.interrupt_next.borrow_mut() = true;
+    let p = block(publish(&m, &m.release(), &record(Outcome::Success))).unwrap();
+    assert!(p.uploaded, "{p:?}");
+    assert_eq!(m.states(), [(name("SUCCESS"), "uploaded".to_owned())]);
+}
+
+#[test]
+fn unfinished_uploads_of_other_results_are_removed() {
+    let m = Memory::default();
+    m.add_starter(&name("FAILED"));
+    let p = block(publish(&m, &m.release(), &record(Outcome::Success))).unwrap();
+    assert_eq!(
+        p.removed,
+        [format!("{} (unfinished upload)", name("FAILED"))]
+    );
+    assert_eq!(m.states(), [(name("SUCCESS"), "uploaded".to_owned())]);
 }
