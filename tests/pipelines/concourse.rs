@@ -10,6 +10,9 @@ use ami_test_resource::config::{
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::vars::substitute;
+use crate::walk::{job_steps, list, name_of, resource_of, str_at};
+
 /// The resource types a Concourse 7 installation has built in.
 const CORE_TYPES: &[&str] = &[
     "bosh-io-release",
@@ -39,8 +42,6 @@ const PIPELINE_KEYS: &[&str] = &[
 
 /// Our image: a resource type with this repository is ours.
 pub const OUR_IMAGE: &str = "dwpdigital/ami-test-resource";
-
-const HOOKS: &[&str] = &["on_success", "on_failure", "on_abort", "on_error", "ensure"];
 
 /// Everything wrong with a pipeline, in words; empty when it is fine.
 pub fn problems(p: &Value) -> Vec<String> {
@@ -270,135 +271,4 @@ fn decode<T: serde::de::DeserializeOwned>(
 ) -> Result<(), String> {
     let t: T = strict::decode(Some(value), what, keys).map_err(|e| format!("{e:#}"))?;
     validate(&t).map_err(|e| format!("{e:#}"))
-}
-
-// ------------------------------------------------------------------ walking
-
-pub fn list<'a>(p: &'a Value, key: &str) -> Vec<&'a Map<String, Value>> {
-    p.get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_object).collect())
-        .unwrap_or_default()
-}
-
-pub fn name_of(m: &Map<String, Value>) -> &str {
-    str_at(m, "name")
-}
-
-fn str_at<'a>(m: &'a Map<String, Value>, key: &str) -> &'a str {
-    m.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-/// Every step of a plan, depth first, nested ones and hooks included.
-fn steps<'a>(step: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
-    match step {
-        Value::Array(a) => a.iter().for_each(|s| steps(s, out)),
-        Value::Object(m) => {
-            out.push(m);
-            for key in ["do", "aggregate", "try"] {
-                if let Some(inner) = m.get(key) {
-                    steps(inner, out);
-                }
-            }
-            match m.get("in_parallel") {
-                Some(Value::Object(p)) => steps(p.get("steps").unwrap_or(&Value::Null), out),
-                Some(other) => steps(other, out),
-                None => {}
-            }
-            for hook in HOOKS {
-                if let Some(inner) = m.get(*hook) {
-                    steps(inner, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The steps of a job: its plan and its job-level hooks.
-pub fn job_steps(job: &Map<String, Value>) -> Vec<&Map<String, Value>> {
-    let mut out = Vec::new();
-    steps(job.get("plan").unwrap_or(&Value::Null), &mut out);
-    for hook in HOOKS {
-        if let Some(h) = job.get(*hook) {
-            steps(h, &mut out);
-        }
-    }
-    out
-}
-
-/// The resource a get/put step uses (`resource:` overrides the step name).
-pub fn resource_of<'a>(step: &'a Map<String, Value>, kind: &str) -> Option<&'a str> {
-    let name = step.get(kind)?.as_str()?;
-    Some(step.get("resource").and_then(Value::as_str).unwrap_or(name))
-}
-
-/// The names of the resources a job's gets with `trigger: true` use.
-pub fn triggers(job: &Map<String, Value>) -> Vec<String> {
-    job_steps(job)
-        .into_iter()
-        .filter(|s| s.get("trigger") == Some(&Value::Bool(true)))
-        .filter_map(|s| resource_of(s, "get").map(str::to_owned))
-        .collect()
-}
-
-// ---------------------------------------------------------------------- vars
-
-/// Every `((name))` in a string.
-pub fn vars_in(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("((") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("))") else { break };
-        out.push(after[..end].trim().to_owned());
-        rest = &after[end + 2..];
-    }
-    out
-}
-
-/// Every `((name))` anywhere in a value, keys included.
-pub fn vars_used(v: &Value) -> BTreeSet<String> {
-    fn walk(v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::String(s) => out.extend(vars_in(s)),
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            Value::Object(m) => m.iter().for_each(|(k, x)| {
-                out.extend(vars_in(k));
-                walk(x, out);
-            }),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(v, &mut out);
-    out
-}
-
-/// A plausible value for a credential-manager var, so that our config types
-/// can decode what the pipelines pass them (an account ID is 12 digits).
-pub fn sample(var: &str) -> String {
-    match var {
-        v if v.starts_with("aws_account.") => "123456789012".into(),
-        "dataworks.aws_region" => "eu-west-2".into(),
-        v => format!("sample-{}", v.replace('.', "-")),
-    }
-}
-
-/// Concourse's interpolation with `sample` values (every var is a string).
-pub fn substitute(v: &Value) -> Value {
-    match v {
-        Value::String(s) => {
-            let mut out = s.clone();
-            for name in vars_in(s) {
-                out = out.replace(&format!("(({name}))"), &sample(&name));
-            }
-            Value::String(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(substitute).collect()),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, x)| (k.clone(), substitute(x))).collect())
-        }
-        other => other.clone(),
-    }
 }

@@ -4,7 +4,8 @@
 //! aviator/spruce does (`aviator.rs`), and the result is checked as Concourse
 //! would check it (`concourse.rs`): every get/put/passed resolves, no unused
 //! resource, the resource types unchanged but for the new one, every job the
-//! change does not name identical to the original (`merged.rs`). The real
+//! change does not name identical to the original (`merged.rs`), each job wired
+//! to the right inputs and roles (`wiring.rs`). The real
 //! `validate-ami` task runs unchanged on what our `in` writes (`validate.rs`),
 //! the CLI tasks parse (`tasks.rs`), and `bin/set-pipelines` merges into the
 //! live pipeline through a fake fly (`set_pipelines.rs`). `checks_fail.rs` shows
@@ -21,3 +22,6 @@ mod set_pipelines;
 mod support;
 mod tasks;
 mod validate;
+mod vars;
+mod walk;
+mod wiring;

@@ -4,8 +4,9 @@
 //! fake GitHub. Only the emulators' endpoints are added to the args.
 
 use crate::common::{self, AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, REGION, World};
-use crate::concourse::{job_steps, sample, substitute};
 use crate::support::{CONCOURSE_ADMIN, entry};
+use crate::vars::{sample, substitute};
+use crate::walk::job_steps;
 use serde_json::{Map, Value, json};
 use std::process::Command;
 use testkit::moto::{Moto, SecretValue};

@@ -6,8 +6,9 @@
 //! our `in` writes it, and the `tested_ami` output.
 
 use crate::common::{self, AMI_NEW, AMI_OTHER, World};
-use crate::concourse::{job_steps, substitute};
 use crate::support::{AMI_BUILDER, entry};
+use crate::vars::substitute;
+use crate::walk::job_steps;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
