@@ -1,0 +1,133 @@
+//! concourse-admin's update-ami-ids tasks, run as shipped: their own args and
+//! params (vars given sample values), in a working directory holding the
+//! task's input as the `ami` resource writes it (`id`), against moto and the
+//! fake GitHub. Only the emulators' endpoints are added to the args.
+
+use crate::common::{self, AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, REGION, World};
+use crate::support::{CONCOURSE_ADMIN, entry};
+use crate::vars::{sample, substitute};
+use crate::walk::job_steps;
+use serde_json::{Map, Value, json};
+use std::process::Command;
+use testkit::moto::{Moto, SecretValue};
+
+const SECRET_ID: &str = "/concourse/dataworks/ami-ids";
+
+fn update_task(p: &Value, job: &str) -> Map<String, Value> {
+    let job = entry(p, "jobs", job).as_object().unwrap();
+    let task = job_steps(job)
+        .into_iter()
+        .find(|s| s.get("task") == Some(&"update-ami-ids".into()))
+        .expect("the job runs update-ami-ids");
+    substitute(&Value::Object(task.clone()))
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+/// Runs the task's command in a directory with its inputs holding `ami`.
+fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> std::process::Output {
+    let config = &task["config"];
+    let build = tempfile::tempdir().unwrap();
+    for input in config["inputs"].as_array().unwrap() {
+        let dir = build.path().join(input["name"].as_str().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("id"), format!("{ami}\n")).unwrap();
+    }
+    assert_eq!(config["run"]["path"], "ami-test-resource");
+    let mut cmd = Command::new(common::binary());
+    for arg in config["run"]["args"].as_array().unwrap() {
+        cmd.arg(arg.as_str().unwrap());
+    }
+    cmd.args([
+        "--endpoint",
+        &moto.endpoint(),
+        "--github-api-url",
+        &gh.gh.api_url(),
+    ]);
+    cmd.current_dir(build.path()).env_clear();
+    cmd.envs(common::CLI_AWS_ENV.iter().copied());
+    for (k, v) in config
+        .get("params")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        // The credential manager's token is the fake GitHub's.
+        let v = if *v == json!(sample("dataworks-secrets.concourse_github_pat")) {
+            GH_TOKEN
+        } else {
+            v.as_str().unwrap()
+        };
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    testkit::run::assert_no_canaries(common::CANARIES, &[&text]);
+    out
+}
+
+fn secret(moto: &Moto) -> Value {
+    let SecretValue::Binary(bytes) = moto.get_secret(REGION, SECRET_ID) else {
+        panic!("the secret lost its binary form")
+    };
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn the_update_tasks_set_their_key_and_only_management_dev_dispatches() {
+    let moto = Moto::start();
+    let before = json!({"concourse_ami": AMI_OLD, "concourse_ami_mgmt_dev": AMI_OLD, "db_password": OTHER_SECRET});
+    moto.create_secret(
+        REGION,
+        SECRET_ID,
+        &SecretValue::Binary(before.to_string().into_bytes()),
+    );
+    let w = World::github();
+    let p = CONCOURSE_ADMIN.merged();
+
+    let out = run(
+        &update_task(&p, "ami-id-update-mgmt-dev"),
+        AMI_NEW,
+        &moto,
+        &w,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(secret(&moto)["concourse_ami_mgmt_dev"], AMI_NEW);
+    assert_eq!(secret(&moto)["concourse_ami"], AMI_OLD);
+    let d = w.gh.dispatches();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (
+            d[0].owner.as_str(),
+            d[0].repo.as_str(),
+            d[0].workflow.as_str(),
+            d[0].git_ref.as_str()
+        ),
+        ("dwp", "aws-concourse", "11113564", "master")
+    );
+
+    let out = run(&update_task(&p, "ami-id-update-mgmt"), AMI_NEW, &moto, &w);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        secret(&moto),
+        json!({"concourse_ami": AMI_NEW, "concourse_ami_mgmt_dev": AMI_NEW, "db_password": OTHER_SECRET})
+    );
+    assert_eq!(
+        w.gh.dispatches().len(),
+        1,
+        "management's update dispatched a deploy"
+    );
+}
