@@ -3,8 +3,8 @@
 //! trait so the step logic can be tested in memory.
 
 use anyhow::{Context, Result, bail};
-use reqwest::header::{CONTENT_TYPE, LINK, LOCATION};
-use reqwest::{Method, Url};
+use http::Method;
+use reqwest::Url;
 use serde::Deserialize;
 
 use crate::config::values::ReleaseTag;
@@ -114,17 +114,18 @@ impl Releases for GitHubReleases {
         loop {
             let answer = self
                 .gh
-                .send(&what, || self.gh.request(Method::GET, url.clone()))
+                .send(&what, || self.gh.request(Method::GET, &url))
                 .await?;
-            let answer = self.gh.expect_ok(&what, answer)?;
-            let page: Vec<Release> = answer.json(&what)?;
+            let page = self.gh.page::<Release>(&what, answer).await?;
             let mut done = false;
-            for r in page {
+            for r in page.items {
                 done |= enough(&r);
                 all.push(r);
             }
-            match next_link(&answer.headers) {
+            match page.next {
                 Some(next) if !done => {
+                    let next = Url::parse(&next.to_string())
+                        .with_context(|| format!("{what}: a bad next-page link"))?;
                     // The token goes with the request: follow GitHub's own origin only.
                     if origin(&next) != origin(&self.gh.api) {
                         bail!(
@@ -150,7 +151,7 @@ impl Releases for GitHubReleases {
             .push(tag.as_str());
         let answer = self
             .gh
-            .send(&what, || self.gh.request(Method::GET, url.clone()))
+            .send(&what, || self.gh.request(Method::GET, &url))
             .await?;
         if answer.status == 404 {
             return Ok(None);
@@ -162,34 +163,7 @@ impl Releases for GitHubReleases {
     async fn download(&self, asset: &Asset) -> Result<Vec<u8>> {
         let what = format!("downloading {}", asset.name);
         let url = Url::parse(&asset.url).with_context(|| format!("{what}: bad asset URL"))?;
-        let first = self
-            .gh
-            .send(&what, || {
-                self.gh
-                    .request_accepting(Method::GET, url.clone(), "application/octet-stream")
-            })
-            .await?;
-        let answer = if first.status.is_redirection() {
-            // GitHub answers 302 to storage; the token must not follow it there.
-            let location = first
-                .headers
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .with_context(|| format!("{what}: redirect without a location"))?;
-            let target = url
-                .join(location)
-                .with_context(|| format!("{what}: bad redirect"))?;
-            let answer = self
-                .gh
-                .send(&what, || self.gh.plain(target.clone()))
-                .await?;
-            if !answer.status.is_success() {
-                bail!("{what}: storage answered {}", answer.status);
-            }
-            answer
-        } else {
-            self.gh.expect_ok(&what, first)?
-        };
+        let answer = self.gh.download(&what, &url).await?;
         if answer.body.len() > MAX_ASSET {
             bail!("{what}: the asset is larger than 10 MiB, not a record");
         }
@@ -200,13 +174,15 @@ impl Releases for GitHubReleases {
         let what = format!("uploading {name} to release {}", release.tag_name);
         let mut url = self.upload_target(release)?;
         url.query_pairs_mut().append_pair("name", name);
-        let mut gh = self.gh.clone();
-        gh.trust(&url);
+        // The token may go to the release's own upload_url: GitHub gave it.
+        let gh = match &self.uploads {
+            Some(_) => self.gh.clone(),
+            None => self.gh.with_uploads(&url)?,
+        };
         let answer = gh
             .send(&what, || {
-                gh.request(Method::POST, url.clone())
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(content.clone())
+                let body = Some(("application/json", content.clone()));
+                gh.request_accepting(Method::POST, &url, "application/vnd.github+json", body)
             })
             .await?;
         if answer.status == 422 && is_already_exists(&answer.body) {
@@ -221,7 +197,7 @@ impl Releases for GitHubReleases {
         let url = Url::parse(&asset.url).with_context(|| format!("{what}: bad asset URL"))?;
         let answer = self
             .gh
-            .send(&what, || self.gh.request(Method::DELETE, url.clone()))
+            .send(&what, || self.gh.request(Method::DELETE, &url))
             .await?;
         match answer.status.as_u16() {
             204 | 200 => Ok(true),
@@ -254,7 +230,7 @@ impl GitHubReleases {
         let what = format!("reading repository {}/{}", self.owner, self.repo);
         let url = self.gh.url(self.repo_path().trim_end_matches('/'))?;
         self.gh
-            .send(&what, || self.gh.request(Method::GET, url.clone()))
+            .send(&what, || self.gh.request(Method::GET, &url))
             .await
     }
 }
@@ -270,39 +246,9 @@ fn is_already_exists(body: &[u8]) -> bool {
         })
 }
 
-/// The `rel="next"` URL of a `Link` header.
-pub fn next_link(headers: &reqwest::header::HeaderMap) -> Option<Url> {
-    let link = headers.get(LINK)?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        params
-            .split(';')
-            .any(|p| p.trim() == "rel=\"next\"")
-            .then(|| Url::parse(url.trim().trim_start_matches('<').trim_end_matches('>')).ok())?
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn next_link_is_found_among_others() {
-        let mut h = HeaderMap::new();
-        h.insert(LINK, HeaderValue::from_static(
-            "<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel=\"next\", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel=\"last\"",
-        ));
-        assert_eq!(
-            next_link(&h).unwrap().as_str(),
-            "https://api.github.com/repositories/1/releases?per_page=100&page=2"
-        );
-        h.insert(
-            LINK,
-            HeaderValue::from_static("<https://x/?page=1>; rel=\"prev\""),
-        );
-        assert_eq!(next_link(&h), None);
-    }
 
     #[test]
     fn already_exists_is_recognised() {

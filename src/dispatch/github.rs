@@ -2,13 +2,13 @@
 //! runs listing that tells whether an unclear dispatch started a run.
 
 use anyhow::{Context, Result, anyhow};
-use reqwest::header::CONTENT_TYPE;
-use reqwest::{Method, Url};
+use http::Method;
+use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{Attempt, Run, Workflows};
-use crate::github::{GitHub, Lost, backoff, is_rate_limited, retry_after};
+use crate::github::{GitHub, backoff, is_rate_limited, retry_after};
 
 pub struct GitHubWorkflows {
     pub gh: GitHub,
@@ -18,11 +18,6 @@ pub struct GitHubWorkflows {
     pub workflow: String,
     pub git_ref: String,
     pub inputs: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct RunList {
-    workflow_runs: Vec<RunEntry>,
 }
 
 #[derive(Deserialize)]
@@ -76,10 +71,11 @@ impl Workflows for GitHubWorkflows {
             .append_pair("per_page", "1");
         let answer = self
             .gh
-            .send(&what, || self.gh.request(Method::GET, url.clone()))
+            .send(&what, || self.gh.request(Method::GET, &url))
             .await?;
-        let list: RunList = self.gh.expect_ok(&what, answer)?.json(&what)?;
-        Ok(list.workflow_runs.into_iter().next().map(|r| Run {
+        // octocrab's `Page` reads `workflow_runs` out of the answer's object.
+        let page = self.gh.page::<RunEntry>(&what, answer).await?;
+        Ok(page.items.into_iter().next().map(|r| Run {
             id: r.id,
             html_url: r.html_url,
         }))
@@ -90,22 +86,23 @@ impl Workflows for GitHubWorkflows {
         let url = self.url("dispatches")?;
         let body = serde_json::to_vec(&json!({"ref": self.git_ref, "inputs": self.inputs}))
             .context("encoding the dispatch")?;
-        let request = self
-            .gh
-            .request(Method::POST, url)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body);
+        let request = self.gh.request_accepting(
+            Method::POST,
+            &url,
+            "application/vnd.github+json",
+            Some(("application/json", body)),
+        );
         let answer = match self.gh.send_once(request).await {
             Ok(a) => a,
-            Err(Lost::NotSent(e)) => {
+            Err(f) if f.never_sent => {
                 return Ok(Attempt::NotDone {
-                    problem: format!("{e:#}"),
+                    problem: f.message,
                     wait: backoff(2),
                 });
             }
-            Err(Lost::Unknown(e)) => {
+            Err(f) => {
                 return Ok(Attempt::Unknown {
-                    problem: format!("{e:#}"),
+                    problem: f.message,
                     wait: backoff(2),
                 });
             }

@@ -59,6 +59,9 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub fn run(step: Step, dir: Option<&Path>, stdin: impl Read, env: Env) -> Result<()> {
     let input = protocol::read_request(stdin)?;
     let rt = runtime()?;
+    // The GitHub client is built before `block_on`, and octocrab spawns its
+    // request buffer on the runtime it is built in.
+    let _in_runtime = rt.enter();
     match step {
         Step::Check => {
             let req: Request<NoParams> = decode(&input, step)?;

@@ -1,0 +1,353 @@
+//! GitHub through octocrab, over our own reqwest client (`transport`).
+//!
+//! What octocrab does: the HTTP stack (its reqwest connector), the token,
+//! which its auth layer sends only to the API's and the uploads' host (never to
+//! the storage a download redirects to), and typed decoding (`Page<T>` with
+//! GitHub's `Link` paging, over our own lean types). What stays ours, because
+//! octocrab's typed calls hide it: the answer itself (status and headers: 404
+//! on delete, 422 `already_exists`, the 302 to storage, `Retry-After` and
+//! `X-RateLimit-Reset`), bounded retries (5xx, rate limits, dropped
+//! connections, timeouts; octocrab's own retry would repeat POSTs and wait
+//! without bound), the size caps and the error messages.
+
+mod answer;
+mod transport;
+
+pub use answer::{Answer, backoff, is_rate_limited, retry_after};
+
+use anyhow::{Context, Result, anyhow};
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use http::{Method, Request};
+use http_body_util::BodyExt;
+use octocrab::{FromResponse, Octocrab, OctocrabBuilder, Page};
+use reqwest::Url;
+use std::time::{Duration, Instant};
+
+use crate::config::values::Secret;
+
+/// No retry starts after this much time: a dead GitHub fails a step in ~1 minute.
+const RETRY_WINDOW: Duration = Duration::from_secs(60);
+const MAX_ATTEMPTS: u32 = 6;
+/// Largest body we read (a page of 100 releases is a few hundred KiB).
+const MAX_BODY: usize = 32 * 1024 * 1024;
+const JSON: &str = "application/vnd.github+json";
+
+#[derive(Clone)]
+pub struct GitHub {
+    crab: Octocrab,
+    /// The same client without octocrab's layers: for the storage a download
+    /// redirects to, which must never see the token.
+    http: reqwest::Client,
+    pub api: Url,
+    token: Option<Secret>,
+}
+
+/// Why one attempt got no answer.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    /// The connection never opened: GitHub cannot have acted on the request.
+    pub never_sent: bool,
+    certificate: bool,
+}
+
+impl GitHub {
+    /// The token goes to `api`'s host and to `uploads`' (or, when none is
+    /// configured, uploads.github.com's) host only.
+    pub fn new(api: &Url, uploads: Option<&Url>, token: Option<&Secret>) -> Result<GitHub> {
+        Self::build(transport::client()?, api, uploads, token)
+    }
+
+    fn build(
+        http: reqwest::Client,
+        api: &Url,
+        uploads: Option<&Url>,
+        token: Option<&Secret>,
+    ) -> Result<GitHub> {
+        let bad = |what: &str| anyhow!("the GitHub {what} URL is not a valid URI");
+        let mut builder = OctocrabBuilder::default()
+            .base_uri(api.as_str())
+            .map_err(|_| bad("API"))?;
+        if let Some(u) = uploads {
+            builder = builder.upload_uri(u.as_str()).map_err(|_| bad("uploads"))?;
+        }
+        if let Some(t) = token {
+            // Validated as visible ASCII (`Secret`): a valid header value.
+            builder = builder.personal_token(t.expose().to_owned());
+        }
+        let crab = builder
+            .build_with_reqwest(http.clone())
+            .context("setting up the GitHub client")?;
+        Ok(GitHub {
+            crab,
+            http,
+            api: api.clone(),
+            token: token.cloned(),
+        })
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// A client that also trusts the host of `uploads`: a release's
+    /// `upload_url`, which GitHub itself handed out.
+    pub fn with_uploads(&self, uploads: &Url) -> Result<GitHub> {
+        Self::build(
+            self.http.clone(),
+            &self.api,
+            Some(uploads),
+            self.token.as_ref(),
+        )
+    }
+
+    pub fn url(&self, path: &str) -> Result<Url> {
+        self.api
+            .join(path)
+            .with_context(|| format!("building the GitHub URL for {path}"))
+    }
+
+    /// A request as GitHub's REST API wants it.
+    pub fn request(&self, method: Method, url: &Url) -> Request<Vec<u8>> {
+        self.request_accepting(method, url, JSON, None)
+    }
+
+    /// `accept` is chosen here, once; `body` is (content type, bytes).
+    pub fn request_accepting(
+        &self,
+        method: Method,
+        url: &Url,
+        accept: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Request<Vec<u8>> {
+        let mut r = Request::builder()
+            .method(method)
+            .uri(url.as_str())
+            .header(ACCEPT, accept)
+            .header("X-GitHub-Api-Version", "2022-11-28");
+        let bytes = match body {
+            Some((content_type, bytes)) => {
+                r = r.header(CONTENT_TYPE, content_type);
+                bytes
+            }
+            None => Vec::new(),
+        };
+        // A parsed `Url` is always a valid URI, and the headers are ours.
+        r.body(bytes).expect("a valid URL and header values")
+    }
+
+    /// Send with retries; `what` says what was being done, for logs and errors.
+    pub async fn send(&self, what: &str, make: impl Fn() -> Request<Vec<u8>>) -> Result<Answer> {
+        retrying(what, async || self.attempt(make()).await).await
+    }
+
+    /// One attempt, no retry: for a request that must not be repeated blindly.
+    pub async fn send_once(&self, request: Request<Vec<u8>>) -> Result<Answer, Failure> {
+        self.attempt(request).await
+    }
+
+    async fn attempt(&self, request: Request<Vec<u8>>) -> Result<Answer, Failure> {
+        let response = self.crab.execute(request).await.map_err(|e| failure(&e))?;
+        let (parts, mut body) = response.into_parts();
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| failure(&e))?;
+            if let Some(chunk) = frame.data_ref() {
+                bytes.extend_from_slice(chunk);
+                check_size(bytes.len())?;
+            }
+        }
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: bytes,
+        })
+    }
+
+    /// GET an asset's bytes: GitHub answers 302 to storage, and the redirect is
+    /// followed without the token (storage refuses a request that carries one).
+    pub async fn download(&self, what: &str, url: &Url) -> Result<Answer> {
+        let first = self
+            .send(what, || {
+                self.request_accepting(Method::GET, url, "application/octet-stream", None)
+            })
+            .await?;
+        if !first.status.is_redirection() {
+            return self.expect_ok(what, first);
+        }
+        let location = first
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .with_context(|| format!("{what}: redirect without a location"))?;
+        let target = url
+            .join(location)
+            .with_context(|| format!("{what}: bad redirect"))?;
+        let answer = retrying(what, async || self.plain(&target).await).await?;
+        if !answer.status.is_success() {
+            anyhow::bail!("{what}: storage answered {}", answer.status);
+        }
+        Ok(answer)
+    }
+
+    async fn plain(&self, url: &Url) -> Result<Answer, Failure> {
+        let mut resp = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| failure(&e))? {
+            body.extend_from_slice(&chunk);
+            check_size(body.len())?;
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A page of a list answer, decoded by octocrab with its `Link` header.
+    pub async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        answer: Answer,
+    ) -> Result<Page<T>> {
+        let answer = self.expect_ok(what, answer)?;
+        let mut response = http::Response::new(
+            http_body_util::Full::new(Bytes::from(answer.body))
+                .map_err(|never| -> octocrab::Error { match never {} }),
+        );
+        *response.status_mut() = answer.status;
+        *response.headers_mut() = answer.headers;
+        Page::from_response(response)
+            .await
+            .map_err(|e| anyhow!("{what}: GitHub's answer was not the list expected ({e})"))
+    }
+
+    /// The error for an answer that is not what the caller accepts.
+    pub fn fail(&self, what: &str, a: &Answer) -> anyhow::Error {
+        let msg = a.message();
+        match a.status.as_u16() {
+            401 => anyhow!("{what}: GitHub rejected the token (401 {msg})"),
+            403 => anyhow!(
+                "{what}: GitHub refused (403 {msg}); does the token have the permission this step needs?"
+            ),
+            404 => anyhow!(
+                "{what}: not found (404): the repository, release or asset does not exist, or the token cannot see it{}",
+                if self.has_token() {
+                    ""
+                } else {
+                    " (no access_token is configured)"
+                }
+            ),
+            s => anyhow!("{what}: GitHub answered {s}: {msg}"),
+        }
+    }
+
+    pub fn expect_ok(&self, what: &str, a: Answer) -> Result<Answer> {
+        if a.status.is_success() {
+            Ok(a)
+        } else {
+            Err(self.fail(what, &a))
+        }
+    }
+}
+
+fn check_size(len: usize) -> Result<(), Failure> {
+    if len > MAX_BODY {
+        return Err(Failure {
+            message: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+            never_sent: false,
+            certificate: false,
+        });
+    }
+    Ok(())
+}
+
+fn failure(e: &(dyn std::error::Error + 'static)) -> Failure {
+    Failure {
+        message: transport::describe(e),
+        never_sent: transport::never_sent(e),
+        certificate: transport::is_certificate_error(e),
+    }
+}
+
+/// Runs `attempt` until it gives a final answer, retrying 5xx, rate limits
+/// (waiting as GitHub asks) and failed connections within the budget.
+async fn retrying(
+    what: &str,
+    attempt: impl AsyncFn() -> Result<Answer, Failure>,
+) -> Result<Answer> {
+    let started = Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        // `asked`: the wait is GitHub's (a rate limit), not our backoff.
+        let (wait, problem, asked) = match attempt().await {
+            Ok(a) => match retry_after(&a, n) {
+                None => return Ok(a),
+                Some(w) if is_rate_limited(&a) => {
+                    let why = format!(
+                        "GitHub answered {} (rate limited: {})",
+                        a.status,
+                        a.message()
+                    );
+                    (w, why, true)
+                }
+                Some(w) => (w, format!("GitHub answered {}", a.status), false),
+            },
+            Err(f) if f.certificate => {
+                return Err(anyhow!(
+                    "{what}: {} (is the CA bundle in /etc/ssl/certs?)",
+                    f.message
+                ));
+            }
+            Err(f) => (backoff(n), f.message, false),
+        };
+        let elapsed = started.elapsed();
+        if n >= MAX_ATTEMPTS || elapsed + wait > RETRY_WINDOW {
+            return Err(gave_up(what, n, elapsed, &problem, asked.then_some(wait)));
+        }
+        eprintln!(
+            "{what}: {problem}; retrying in {}s (attempt {} of at most {MAX_ATTEMPTS})",
+            wait.as_secs_f32(),
+            n + 1
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn gave_up(
+    what: &str,
+    attempts: u32,
+    elapsed: Duration,
+    problem: &str,
+    asked: Option<Duration>,
+) -> anyhow::Error {
+    // Say when GitHub's own wait is what ends the retries.
+    let too_long = match asked {
+        Some(wait) if attempts < MAX_ATTEMPTS => format!(
+            "; GitHub asks to wait {}s, beyond the {}s this step retries for",
+            wait.as_secs(),
+            RETRY_WINDOW.as_secs()
+        ),
+        _ => String::new(),
+    };
+    anyhow!(
+        "{what}: gave up after {attempts} attempt{} in {}s: {problem}{too_long}",
+        if attempts == 1 { "" } else { "s" },
+        elapsed.as_secs()
+    )
+}
+
+pub fn origin(u: &Url) -> String {
+    u.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests;
