@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use serde_json::json;
 use testkit::fault_proxy::{AwsFault, AwsFaultKind, FaultProxy};
-use testkit::run::{Output, assert_no_canaries, cli};
 
 const TAG: &str = "1.4.2";
 
@@ -23,9 +22,7 @@ fn compare(endpoint: &str, extra: &[&str]) -> Output {
         endpoint,
     ];
     args.extend_from_slice(extra);
-    let out = cli(&binary(), &args, CLI_AWS_ENV);
-    assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
-    out
+    Run::cli(&args).run()
 }
 
 #[test]

@@ -5,10 +5,9 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use std::process::Command;
 use testkit::github::{Fault, FaultKind, Options};
 
-fn versions(out: &testkit::run::Output) -> Vec<Value> {
+fn versions(out: &Output) -> Vec<Value> {
     assert_eq!(out.code, 0, "{out:?}");
     out.json().as_array().expect("an array of versions").clone()
 }
@@ -66,11 +65,11 @@ fn the_results_filter_drops_failures() {
     }
     let mut req = json!({"source": w.source()});
     req["source"]["results"] = json!(["SUCCESS"]);
-    let out = w.run("check", &[], &req);
+    let out = w.step("check").request(&req).run();
     assert_eq!(versions(&out), vec![version("1.0.0", AMI_OLD, "SUCCESS")]);
     req["version"] = version("1.0.0", AMI_OLD, "SUCCESS");
     assert_eq!(
-        versions(&w.run("check", &[], &req)),
+        versions(&w.step("check").request(&req).run()),
         vec![version("1.0.0", AMI_OLD, "SUCCESS")]
     );
 }
@@ -204,15 +203,12 @@ for i in concourse; do
   got="$(cat "$i/results/$i.test")"
   [ "$got" = "$AMI SUCCESS" ] || { echo "$i: '$got' is not '$AMI SUCCESS'"; exit 1; }
 done"#;
-    Command::new("sh")
-        .arg("-c")
-        .arg(script)
+    let out = Run::program("sh")
+        .args(["-c", script])
         .current_dir(build.path())
-        .stdout(std::process::Stdio::null())
-        .env("AMI", ami)
-        .status()
-        .unwrap()
-        .success()
+        .envs(&[("PATH", "/usr/bin:/bin"), ("AMI", ami)])
+        .run();
+    out.code == 0
 }
 
 #[test]
@@ -260,15 +256,15 @@ fn a_public_repository_needs_no_token_and_a_private_one_says_so() {
     let mut source = w.source();
     source.as_object_mut().unwrap().remove("access_token");
     source["repository"] = json!("public-repo");
-    let out = w.run("check", &[], &json!({"source": source}));
+    let out = w.step("check").request(&json!({"source": source})).run();
     assert_eq!(versions(&out), vec![version("2.0.0", AMI_NEW, "SUCCESS")]);
     let dest = w.dir.path().join("public-get");
     let req = json!({"source": source, "version": version("2.0.0", AMI_NEW, "SUCCESS")});
-    let got = w.run("in", &[dest.to_str().unwrap()], &req);
+    let got = w.step("in").arg(&dest).request(&req).run();
     assert_eq!(got.code, 0, "{got:?}");
     // The private repository without a token: 404, said plainly.
     source["repository"] = json!(REPO);
-    let private = w.run("check", &[], &json!({"source": source}));
+    let private = w.step("check").request(&json!({"source": source})).run();
     assert_eq!(private.code, 1);
     assert!(
         one_error_line(&private).contains("no access_token is configured"),
@@ -281,7 +277,7 @@ fn a_wrong_token_is_reported_as_rejected() {
     let w = World::github();
     let mut source = w.source();
     source["access_token"] = json!("ghp_wrong");
-    let out = w.run("check", &[], &json!({"source": source}));
+    let out = w.step("check").request(&json!({"source": source})).run();
     assert_eq!(out.code, 1);
     assert!(
         one_error_line(&out).contains("GitHub rejected the token (401"),

@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use testkit::moto::Moto;
-use testkit::run::Output;
 
 fn compare(moto: &Moto, ami: &str, extra: &[&str]) -> Output {
     let endpoint = moto.endpoint();
@@ -20,7 +19,7 @@ fn compare(moto: &Moto, ami: &str, extra: &[&str]) -> Output {
         &endpoint,
     ];
     args.extend_from_slice(extra);
-    run_cli(&args, &[])
+    Run::cli(&args).run()
 }
 
 #[test]
@@ -112,25 +111,23 @@ fn compare_errors_exit_2_and_an_empty_fleet_exits_1() {
         "{}",
         empty.stdout
     );
-    let dead = run_cli(
-        &[
-            "compare",
-            "--ami",
-            AMI_NEW,
-            "--region",
-            REGION,
-            "--endpoint",
-            "http://127.0.0.1:9",
-        ],
-        &[],
-    );
+    let dead = Run::cli(&[
+        "compare",
+        "--ami",
+        AMI_NEW,
+        "--region",
+        REGION,
+        "--endpoint",
+        "http://127.0.0.1:9",
+    ])
+    .run();
     assert_eq!((dead.code, dead.stdout.as_str()), (2, ""));
     assert!(
         dead.stderr.contains("Connection refused"),
         "{}",
         dead.stderr
     );
-    let bad = run_cli(&["compare", "--ami", "ami-nope", "--region", REGION], &[]);
+    let bad = Run::cli(&["compare", "--ami", "ami-nope", "--region", REGION]).run();
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("expected an AMI ID"), "{}", bad.stderr);
 }

@@ -10,7 +10,6 @@ use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::github::{Fault, FaultKind, Origin};
-use testkit::run::Output;
 
 const TAG: &str = "1.4.2";
 

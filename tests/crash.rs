@@ -11,7 +11,6 @@ use serde_json::json;
 use std::time::Duration;
 use testkit::fault_proxy::{AwsFault, AwsFaultKind, FaultProxy};
 use testkit::github::{Fault, FaultKind, LoggedRequest, Origin};
-use testkit::run::Output;
 
 const TAG: &str = "1.4.2";
 const WAIT: Duration = Duration::from_secs(30);

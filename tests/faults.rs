@@ -12,7 +12,6 @@ use std::time::Duration;
 use testkit::fault_proxy::{AwsFault, AwsFaultKind, FaultProxy};
 use testkit::github::{Fault, FaultKind, Origin};
 use testkit::moto::SecretValue;
-use testkit::run::Output;
 
 const TAG: &str = "1.4.2";
 /// The client's per-attempt timeout (src/github.rs, src/aws.rs).

@@ -12,7 +12,7 @@ use testkit::github::{Fault, FaultKind, Origin};
 
 const TAG: &str = "1.4.2";
 
-fn versions(out: &testkit::run::Output) -> Vec<Value> {
+fn versions(out: &Output) -> Vec<Value> {
     assert_eq!(out.code, 0, "{out:?}");
     out.json().as_array().expect("an array").clone()
 }
@@ -145,11 +145,11 @@ fn a_pasted_token_with_a_trailing_newline_still_authenticates() {
     w.result(TAG, AMI_NEW, "SUCCESS");
     let mut source = w.source();
     source["access_token"] = json!(format!("  {GH_TOKEN}\n"));
-    let out = w.run("check", &[], &json!({"source": source}));
+    let out = w.step("check").request(&json!({"source": source})).run();
     assert_eq!(versions(&out), [version(TAG, AMI_NEW, "SUCCESS")]);
     let dest = w.dir.path().join("pasted-token-get");
     let req = json!({"source": source, "version": version(TAG, AMI_NEW, "SUCCESS")});
-    let got = w.run("in", &[dest.to_str().unwrap()], &req);
+    let got = w.step("in").arg(&dest).request(&req).run();
     assert_eq!(got.code, 0, "{got:?}");
     let api: Vec<_> =
         w.gh.requests()
@@ -164,7 +164,7 @@ fn a_token_with_whitespace_inside_is_refused_naming_the_key() {
     let w = World::github();
     let mut source = w.source();
     source["access_token"] = json!(format!("{GH_TOKEN}\nsecond line"));
-    let out = w.run("check", &[], &json!({"source": source}));
+    let out = w.step("check").request(&json!({"source": source})).run();
     assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{out:?}");
     let line = one_error_line(&out);
     assert!(line.contains("source.access_token"), "{line}");
@@ -181,7 +181,7 @@ fn in_on_a_private_repository_it_cannot_see_blames_access_not_the_version() {
     source.as_object_mut().unwrap().remove("access_token");
     let dest = w.dir.path().join("no-token-get");
     let req = json!({"source": source, "version": version(TAG, AMI_NEW, "SUCCESS")});
-    let out = w.run("in", &[dest.to_str().unwrap()], &req);
+    let out = w.step("in").arg(&dest).request(&req).run();
     assert_eq!(out.code, 1, "{out:?}");
     let line = one_error_line(&out);
     assert!(

@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use serde_json::json;
 use testkit::moto::Moto;
-use testkit::run::cli;
 
 const DEAD_PROXY: &str = "http://127.0.0.1:9";
 
@@ -16,21 +15,19 @@ fn check_goes_through_the_proxy_unless_no_proxy_exempts_the_host() {
     let w = World::github();
     w.release("1.0.0");
     w.result("1.0.0", AMI_NEW, "SUCCESS");
-    let req = json!({"source": w.source()}).to_string();
-    let proxied = w.res.step_env(
-        "check",
-        &[],
-        req.as_bytes(),
-        &[("http_proxy", DEAD_PROXY), ("HTTPS_PROXY", DEAD_PROXY)],
-    );
+    let req = json!({"source": w.source()});
+    let proxied = w
+        .step("check")
+        .request(&req)
+        .envs(&[("http_proxy", DEAD_PROXY), ("HTTPS_PROXY", DEAD_PROXY)])
+        .run();
     assert_eq!(proxied.code, 1, "the proxy was not used: {proxied:?}");
     assert!(w.gh.requests().is_empty(), "a request bypassed the proxy");
-    let exempt = w.res.step_env(
-        "check",
-        &[],
-        req.as_bytes(),
-        &[("http_proxy", DEAD_PROXY), ("no_proxy", "127.0.0.1")],
-    );
+    let exempt = w
+        .step("check")
+        .request(&req)
+        .envs(&[("http_proxy", DEAD_PROXY), ("no_proxy", "127.0.0.1")])
+        .run();
     assert_eq!(exempt.code, 0, "{exempt:?}");
 }
 
@@ -48,11 +45,11 @@ fn the_aws_client_goes_through_the_proxy_unless_no_proxy_exempts_the_host() {
         "--endpoint",
         &endpoint,
     ];
-    let mut env = CLI_AWS_ENV.to_vec();
-    env.push(("HTTP_PROXY", DEAD_PROXY));
-    let proxied = cli(&binary(), &args, &env);
+    let proxied = Run::cli(&args).env("HTTP_PROXY", DEAD_PROXY).run();
     assert_eq!(proxied.code, 2, "the proxy was not used: {proxied:?}");
-    env.push(("NO_PROXY", "127.0.0.1"));
-    let exempt = cli(&binary(), &args, &env);
+    let exempt = Run::cli(&args)
+        .env("HTTP_PROXY", DEAD_PROXY)
+        .env("NO_PROXY", "127.0.0.1")
+        .run();
     assert_eq!(exempt.code, 0, "{exempt:?}");
 }

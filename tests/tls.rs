@@ -135,30 +135,24 @@ fn a_private_ca_is_trusted_only_through_the_system_store() {
         .unwrap();
     let _server = Server(child);
     let url = format!("https://127.0.0.1:{}/", port.trim());
-    let req = json!({"source": {"test_name": TEST, "owner": OWNER, "repository": REPO, "github_api_url": url}}).to_string();
-    let res = testkit::run::Resource::new(&binary());
+    let req = json!({"source": {"test_name": TEST, "owner": OWNER, "repository": REPO, "github_api_url": url}});
+    let check = |bundle: &Path| {
+        Run::step("check")
+            .request(&req)
+            .env("SSL_CERT_FILE", bundle)
+            .run()
+    };
     // An empty store (no system bundle visible): the certificate is refused.
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "").unwrap();
-    let untrusted = res.step_env(
-        "check",
-        &[],
-        req.as_bytes(),
-        &[("SSL_CERT_FILE", empty.to_str().unwrap())],
-    );
+    let untrusted = check(&empty);
     assert_eq!(untrusted.code, 1, "{untrusted:?}");
     assert!(
         untrusted.stderr.to_lowercase().contains("certificate"),
         "{}",
         untrusted.stderr
     );
-    let bundle = dir.path().join("ca.pem");
-    let trusted = res.step_env(
-        "check",
-        &[],
-        req.as_bytes(),
-        &[("SSL_CERT_FILE", bundle.to_str().unwrap())],
-    );
+    let trusted = check(&dir.path().join("ca.pem"));
     assert_eq!(trusted.code, 0, "{trusted:?}");
     assert_eq!(trusted.json(), json!([]));
 }

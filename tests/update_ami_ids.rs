@@ -8,7 +8,6 @@ use common::*;
 use serde_json::{Value, json};
 use testkit::github::{Fault, FaultKind};
 use testkit::moto::{Moto, SecretValue};
-use testkit::run::Output;
 
 const SECRET_ID: &str = "/concourse/dataworks/ami-ids";
 
@@ -30,7 +29,7 @@ fn update(moto: &Moto, extra: &[&str], env: &[(&str, &str)]) -> Output {
         &endpoint,
     ];
     args.extend_from_slice(extra);
-    run_cli(&args, env)
+    Run::cli(&args).envs(env).run()
 }
 
 #[test]
@@ -124,28 +123,26 @@ fn update_ami_ids_dispatches_the_workflow_with_the_token() {
         &SecretValue::Binary(ami_ids().into_bytes()),
     );
     let endpoint = moto.endpoint();
-    let no_token = run_cli(
-        &[
-            "update-ami-ids",
-            "--secret-id",
-            "/other",
-            "--key",
-            "concourse_ami",
-            "--ami",
-            AMI_NEW,
-            "--region",
-            REGION,
-            "--endpoint",
-            &endpoint,
-            "--dispatch",
-            "dwp/aws-concourse",
-            "--workflow",
-            "w.yml",
-            "--ref",
-            "master",
-        ],
-        &[],
-    );
+    let no_token = Run::cli(&[
+        "update-ami-ids",
+        "--secret-id",
+        "/other",
+        "--key",
+        "concourse_ami",
+        "--ami",
+        AMI_NEW,
+        "--region",
+        REGION,
+        "--endpoint",
+        &endpoint,
+        "--dispatch",
+        "dwp/aws-concourse",
+        "--workflow",
+        "w.yml",
+        "--ref",
+        "master",
+    ])
+    .run();
     assert_eq!(no_token.code, 1);
     assert!(
         no_token.stderr.contains("GITHUB_TOKEN"),
@@ -203,7 +200,7 @@ fn concurrent_updates_of_different_keys_both_survive() {
                     "--endpoint",
                     &endpoint,
                 ];
-                run_cli(&args, &[])
+                Run::cli(&args).run()
             }
         };
         let (a, b) = std::thread::scope(|s| {

@@ -1,9 +1,14 @@
 //! The world of a black-box test: the built executable run through
 //! check/in/out links with an empty environment, a fake GitHub with a private
-//! repository, and (for `out`) a moto server. Every run goes through `World::run`,
-//! which asserts that no canary secret reached stdout, stderr, written files or
-//! uploaded records.
+//! repository, and (for `out`) a moto server. Every completed run goes through
+//! `Run` (run.rs), every background one through `World::checked`: both assert
+//! that no canary secret reached stdout, stderr, written files or uploaded
+//! records.
 #![allow(dead_code)] // each test binary uses a different part of the kit
+
+mod run;
+#[allow(unused_imports)] // not every test binary runs a step to completion
+pub use run::{Run, binary};
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -11,7 +16,8 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use testkit::github::{FakeGitHub, LoggedRequest, Options};
 use testkit::moto::Moto;
-use testkit::run::{Output, Resource, Running, assert_dir_has_no_canaries, assert_no_canaries};
+pub use testkit::run::Output;
+use testkit::run::{Resource, Running, assert_dir_has_no_canaries, assert_no_canaries};
 
 #[allow(unused_imports)]
 pub use testkit::moto::{AMI_NEW, AMI_OLD, AMI_OTHER};
@@ -34,26 +40,18 @@ pub const CLI_AWS_ENV: &[(&str, &str)] = &[
     ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
 ];
 
-/// The command-line face with the standard AWS chain's environment (and
-/// `extra_env`), checked for leaks.
-pub fn run_cli(args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-    let mut env = CLI_AWS_ENV.to_vec();
-    env.extend_from_slice(extra_env);
-    let out = testkit::run::cli(&binary(), args, &env);
-    assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
-    out
-}
-
-pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ami-test-resource"))
-}
-
 pub struct World {
     pub gh: FakeGitHub,
     pub moto: Option<Moto>,
     pub res: Resource,
     pub dir: TempDir,
     tags: std::cell::RefCell<Vec<String>>,
+}
+
+/// The environment Concourse gives a step: none to `check` (it may not even
+/// have `HOME`), the build's to `in` and `out`.
+pub fn step_env(step: &str) -> &'static [(&'static str, &'static str)] {
+    if step == "check" { &[] } else { BUILD_ENV }
 }
 
 /// The environment Concourse gives `in` and `out`.
@@ -138,28 +136,19 @@ impl World {
         s
     }
 
-    /// Run a step and check for leaks everywhere it could have written.
-    pub fn run(&self, step: &str, args: &[&str], request: &Value) -> Output {
-        let env: &[(&str, &str)] = if step == "check" { &[] } else { BUILD_ENV };
-        let out = self
-            .res
-            .step_env(step, args, request.to_string().as_bytes(), env);
-        self.checked(out)
-    }
-
     pub fn check(&self, version: Option<Value>) -> Output {
         let mut req = json!({"source": self.source()});
         if let Some(v) = version {
             req["version"] = v;
         }
-        self.run("check", &[], &req)
+        self.step("check").request(&req).run()
     }
 
     /// `in` into a fresh directory under the world's temp dir.
     pub fn get(&self, version: Value, params: Value) -> (Output, PathBuf) {
         let dest = self.dir.path().join(format!("get-{}", rand_suffix()));
         let req = json!({"source": self.source(), "version": version, "params": params});
-        let out = self.run("in", &[dest.to_str().unwrap()], &req);
+        let out = self.step("in").arg(&dest).request(&req).run();
         (out, dest)
     }
 
@@ -176,7 +165,7 @@ impl World {
 
     pub fn put(&self, source: Value, params: Value, sources: &Path) -> Output {
         let req = json!({"source": source, "params": params});
-        self.run("out", &[sources.to_str().unwrap()], &req)
+        self.step("out").arg(sources).request(&req).run()
     }
 
     /// The usual put: AMI and release from files.
@@ -232,7 +221,7 @@ pub fn one_error_line(out: &Output) -> &str {
 /// Background steps (crash and concurrency tests), kept apart from the block
 /// above so each test file's helpers stay easy to find.
 impl World {
-    /// The leak checks every step goes through (`run` and background steps):
+    /// The leak checks every step goes through (`Run` and background steps):
     /// stdout, stderr, every written file and every uploaded record.
     pub fn checked(&self, out: Output) -> Output {
         assert_no_canaries(CANARIES, &[&out.stdout, &out.stderr]);
@@ -246,12 +235,11 @@ impl World {
         out
     }
 
-    /// Starts a step in the background, with the environment `run` gives it.
+    /// Starts a step in the background, with the environment `step` gives it.
     /// End it with `w.checked(running.wait())` or `w.checked(running.kill())`.
     pub fn spawn(&self, step: &str, args: &[&str], request: &Value) -> Running {
-        let env: &[(&str, &str)] = if step == "check" { &[] } else { BUILD_ENV };
         self.res
-            .spawn_step(step, args, request.to_string().as_bytes(), env)
+            .spawn_step(step, args, request.to_string().as_bytes(), step_env(step))
     }
 
     /// `put_files`, started in the background.

@@ -3,10 +3,10 @@
 //! the merged pipeline, never the change alone, and a pipeline that does not
 //! exist is refused.
 
+use crate::common::{Output, Run};
 use crate::support::{AMI_BUILDER, CONCOURSE, CONCOURSE_ADMIN, PIPELINES, root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// A fake `fly`: logs each invocation's arguments; `get-pipeline -p NAME`
 /// prints live/NAME.json or fails as fly does; `set-pipeline -p NAME -c FILE`
@@ -69,17 +69,11 @@ fn set_pipelines(path: &str, fly_dir: &Path, args: &[&str]) -> Output {
         "{} is missing: run bin/test (or bin/venv) first",
         venv.display()
     );
-    Command::new(root().join("bin/set-pipelines"))
+    Run::program(root().join("bin/set-pipelines"))
         .args(args)
-        .env_clear()
         .env("PATH", path)
         .env("FAKE_FLY_DIR", fly_dir)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+        .run()
 }
 
 #[test]
@@ -87,7 +81,7 @@ fn set_pipelines_sets_each_live_pipeline_merged_with_the_change() {
     let fly = Fly::serving(&PIPELINES);
     for target in ["dev-aws-concourse", "aws-concourse"] {
         let out = fly.run(&[target]);
-        assert!(out.status.success(), "{target}: {}", stderr(&out));
+        assert_eq!(out.code, 0, "{target}: {}", out.stderr);
     }
     let log = fly.log();
     let expected = [
@@ -123,11 +117,11 @@ fn set_pipelines_never_sets_a_change_alone() {
     // management-dev has no `concourse` pipeline: nothing is set.
     let fly = Fly::serving(&[]);
     let out = fly.run(&["--installation", "management-dev", "ci-dev"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, 2, "{out:?}");
     assert!(
-        stderr(&out).contains("only an existing pipeline is changed"),
+        out.stderr.contains("only an existing pipeline is changed"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     assert_eq!(fly.log(), ["-t ci-dev get-pipeline -p concourse --json"]);
     assert_eq!(fly.set("concourse"), None);
@@ -137,7 +131,7 @@ fn set_pipelines_never_sets_a_change_alone() {
 fn set_pipelines_passes_non_interactive_to_fly() {
     let fly = Fly::serving(&[&CONCOURSE]);
     let out = fly.run(&["-n", "management-dev"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         fly.log()[1].ends_with("--check-creds -n"),
         "{:?}",
@@ -149,8 +143,8 @@ fn set_pipelines_passes_non_interactive_to_fly() {
 fn set_pipelines_fails_clearly() {
     let fly = Fly::serving(&PIPELINES);
     let help = fly.run(&["--help"]);
-    assert!(help.status.success());
-    let text = String::from_utf8_lossy(&help.stdout);
+    assert_eq!(help.code, 0, "{help:?}");
+    let text = &help.stdout;
     assert!(text.contains("management-dev   concourse"), "{text}");
     assert!(
         text.contains("management       ami-builder, concourse-admin"),
@@ -173,8 +167,8 @@ fn set_pipelines_fails_clearly() {
         } else {
             set_pipelines(path, fly.dir.path(), args)
         };
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
     assert!(
         fly.log().is_empty(),

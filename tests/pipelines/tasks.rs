@@ -3,12 +3,11 @@
 //! task's input as the `ami` resource writes it (`id`), against moto and the
 //! fake GitHub. Only the emulators' endpoints are added to the args.
 
-use crate::common::{self, AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, REGION, World};
+use crate::common::{AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, Output, REGION, Run, World};
 use crate::support::{CONCOURSE_ADMIN, entry};
 use crate::vars::{sample, substitute};
 use crate::walk::job_steps;
 use serde_json::{Map, Value, json};
-use std::process::Command;
 use testkit::moto::{Moto, SecretValue};
 
 const SECRET_ID: &str = "/concourse/dataworks/ami-ids";
@@ -26,7 +25,7 @@ fn update_task(p: &Value, job: &str) -> Map<String, Value> {
 }
 
 /// Runs the task's command in a directory with its inputs holding `ami`.
-fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> std::process::Output {
+fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> Output {
     let config = &task["config"];
     let build = tempfile::tempdir().unwrap();
     for input in config["inputs"].as_array().unwrap() {
@@ -35,18 +34,16 @@ fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> std::pr
         std::fs::write(dir.join("id"), format!("{ami}\n")).unwrap();
     }
     assert_eq!(config["run"]["path"], "ami-test-resource");
-    let mut cmd = Command::new(common::binary());
-    for arg in config["run"]["args"].as_array().unwrap() {
-        cmd.arg(arg.as_str().unwrap());
-    }
-    cmd.args([
-        "--endpoint",
-        &moto.endpoint(),
-        "--github-api-url",
-        &gh.gh.api_url(),
-    ]);
-    cmd.current_dir(build.path()).env_clear();
-    cmd.envs(common::CLI_AWS_ENV.iter().copied());
+    let args: Vec<&str> = config["run"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let (endpoint, api) = (moto.endpoint(), gh.gh.api_url());
+    let mut cli = Run::cli(&args)
+        .args(["--endpoint", &endpoint, "--github-api-url", &api])
+        .current_dir(build.path());
     for (k, v) in config
         .get("params")
         .and_then(Value::as_object)
@@ -59,16 +56,9 @@ fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> std::pr
         } else {
             v.as_str().unwrap()
         };
-        cmd.env(k, v);
+        cli = cli.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    testkit::run::assert_no_canaries(common::CANARIES, &[&text]);
-    out
+    cli.run()
 }
 
 fn secret(moto: &Moto) -> Value {
@@ -96,11 +86,7 @@ fn the_update_tasks_set_their_key_and_only_management_dev_dispatches() {
         &moto,
         &w,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(secret(&moto)["concourse_ami_mgmt_dev"], AMI_NEW);
     assert_eq!(secret(&moto)["concourse_ami"], AMI_OLD);
     let d = w.gh.dispatches();
@@ -116,11 +102,7 @@ fn the_update_tasks_set_their_key_and_only_management_dev_dispatches() {
     );
 
     let out = run(&update_task(&p, "ami-id-update-mgmt"), AMI_NEW, &moto, &w);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         secret(&moto),
         json!({"concourse_ami": AMI_NEW, "concourse_ami_mgmt_dev": AMI_NEW, "db_password": OTHER_SECRET})

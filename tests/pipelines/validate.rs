@@ -5,13 +5,12 @@
 //! working directory: the `file`-type untested AMI, the `concourse` input as
 //! our `in` writes it, and the `tested_ami` output.
 
-use crate::common::{self, AMI_NEW, AMI_OTHER, World};
+use crate::common::{self, AMI_NEW, AMI_OTHER, Output, Run, World};
 use crate::support::{AMI_BUILDER, entry};
 use crate::vars::substitute;
 use crate::walk::job_steps;
 use serde_json::{Map, Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
 
 const UNTESTED: &str = "untested-dw-al2-concourse-ami";
 
@@ -55,15 +54,14 @@ fn run_task(task: &Map<String, Value>, build: &Path) -> Output {
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
-    let mut cmd = Command::new("bash");
-    cmd.args(&args)
+    let mut task = Run::program("bash")
+        .args(&args)
         .current_dir(build)
-        .env_clear()
         .env("PATH", "/usr/bin:/bin");
     for (k, v) in config["params"].as_object().unwrap() {
-        cmd.env(k, v.as_str().unwrap());
+        task = task.env(k, v.as_str().unwrap());
     }
-    cmd.output().expect("bash runs the task")
+    task.run()
 }
 
 /// One case: the untested AMI, and what the `concourse` input holds.
@@ -137,19 +135,15 @@ fn the_real_validate_task_passes_only_on_a_success_for_the_untested_ami() {
     ];
     for (what, untested, input, passes, says) in cases {
         let (out, build) = validate(&w, untested, input);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let log = format!(
-            "{what}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(stdout.contains(says), "{log}");
+        let log = format!("{what}: {out:?}");
+        assert!(out.stdout.contains(says), "{log}");
         let tested = std::fs::read_to_string(build.path().join("tested_ami/id")).ok();
         if passes {
-            assert!(out.status.success(), "{log}");
+            assert_eq!(out.code, 0, "{log}");
             // The output the promotion job takes (put concourse-ami-id).
             assert_eq!(tested, Some(format!("{untested}\n")), "{log}");
         } else {
-            assert_eq!(out.status.code(), Some(1), "{log}");
+            assert_eq!(out.code, 1, "{log}");
             assert_eq!(tested, None, "{log}");
         }
     }

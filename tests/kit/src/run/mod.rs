@@ -1,6 +1,8 @@
-//! Runs the built executable as Concourse does: through links named `check`,
-//! `in` and `out` (as in `/opt/resource/`), with an empty environment (a
-//! check may have no `HOME` at all), in a fresh working directory.
+//! What the black-box tests need beyond assert_cmd (which runs a program to
+//! completion): the `check`, `in` and `out` links to the built executable (as
+//! in `/opt/resource/`), a step started in the background and then waited for
+//! or killed (crash and concurrency tests), the `Output` both kinds of run end
+//! in, and the canary checks that every run's output goes through.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -10,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// A step running longer than this is killed (and its Output says so).
-const STEP_LIMIT: Duration = Duration::from_secs(180);
+pub const STEP_LIMIT: Duration = Duration::from_secs(180);
 
 #[derive(Debug)]
 pub struct Output {
@@ -72,21 +74,6 @@ impl Resource {
         self.dir.path().join(name)
     }
 
-    pub fn step(&self, name: &str, args: &[&str], stdin: &[u8]) -> Output {
-        self.step_env(name, args, stdin, &[])
-    }
-
-    /// Runs a step with only `env` in its environment.
-    pub fn step_env(
-        &self,
-        name: &str,
-        args: &[&str],
-        stdin: &[u8],
-        env: &[(&str, &str)],
-    ) -> Output {
-        run(&self.path(name), args, Some(stdin), env, STEP_LIMIT)
-    }
-
     /// Starts a step in the background with only `env` in its environment and
     /// `stdin` written to it; `Running::wait` or `Running::kill` ends it.
     pub fn spawn_step(
@@ -96,30 +83,14 @@ impl Resource {
         stdin: &[u8],
         env: &[(&str, &str)],
     ) -> Running {
-        spawn(&self.path(name), args, Some(stdin), env)
+        spawn(&self.path(name), args, stdin, env)
     }
-}
-
-/// Runs the executable under its own name (the command-line face), with
-/// only `env` in its environment and no standard input.
-pub fn cli(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    run(binary, args, None, env, STEP_LIMIT)
-}
-
-fn run(
-    program: &Path,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-    env: &[(&str, &str)],
-    limit: Duration,
-) -> Output {
-    spawn(program, args, stdin, env).wait_limited(limit)
 }
 
 /// Starts the program in a fresh working directory with only `env`, feeding
 /// `stdin` and draining both pipes on threads: a child blocked on a full
 /// pipe, or one that never reads its input, must not deadlock the test.
-fn spawn(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Running {
+fn spawn(program: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Running {
     let cwd = tempfile::Builder::new()
         .prefix("testkit-cwd-")
         .tempdir()
@@ -130,17 +101,13 @@ fn spawn(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str
         .env_clear()
         .envs(env.iter().copied())
         .current_dir(cwd.path())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        let data = data.to_vec();
+    if let Some(mut pipe) = child.stdin.take() {
+        let data = stdin.to_vec();
         thread::spawn(move || {
             let _ = pipe.write_all(&data);
         });
@@ -194,9 +161,8 @@ impl Running {
         let killed = wait_limited(&mut self.child, limit).1;
         let mut out = self.collect();
         if killed {
-            out.stderr.push_str(&format!(
-                "\n[testkit] killed: still running after {limit:?}\n"
-            ));
+            out.stderr
+                .push_str(&format!("\n[test] killed: still running after {limit:?}\n"));
         }
         out
     }

@@ -20,10 +20,10 @@ exit 0
 }
 
 #[test]
-fn steps_run_through_named_links_with_an_empty_environment() {
+fn background_steps_run_through_named_links_with_an_empty_environment() {
     let dir = tempfile::tempdir().unwrap();
     let resource = Resource::new(&fake_binary(dir.path()));
-    let out = resource.step("check", &[], b"ping\n");
+    let out = resource.spawn_step("check", &[], b"ping\n", &[]).wait();
     assert_eq!(out.code, 0, "{}", out.describe());
     let v = out.json();
     assert_eq!(v["name"], "check");
@@ -31,55 +31,35 @@ fn steps_run_through_named_links_with_an_empty_environment() {
     assert_eq!(v["home"], "unset");
     assert_eq!(v["pwd_empty"], true);
     assert_eq!(out.stderr, "to stderr\n");
-
-    let out = resource.step_env("in", &["/tmp/dest"], b"{}\n", &[("FOO", "bar")]);
+    let out = resource
+        .spawn_step("in", &["/tmp/dest"], b"\n", &[("FOO", "bar")])
+        .wait();
+    let v = out.json();
     assert_eq!(
-        (out.json()["name"].as_str(), out.json()["args"].as_str()),
+        (v["name"].as_str(), v["args"].as_str()),
         (Some("in"), Some("/tmp/dest"))
     );
-    assert_eq!(out.json()["foo"], "bar");
-    assert_eq!(resource.step("out", &["fail"], b"\n").code, 3);
+    assert_eq!(v["foo"], "bar");
+    let out = resource.spawn_step("out", &["fail"], b"\n", &[]).wait();
+    assert_eq!(out.code, 3, "{}", out.describe());
 }
 
 #[test]
-fn cli_runs_under_its_own_name() {
+fn overrunning_background_steps_are_killed_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cli(
-        &fake_binary(dir.path()),
-        &["compare", "--json"],
-        &[("FOO", "x")],
-    );
-    assert_eq!(out.json()["name"], "ami-test-resource");
-    assert_eq!(out.json()["args"], "compare --json");
-}
-
-#[test]
-fn overrunning_steps_are_killed_and_say_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = fake_binary(dir.path());
-    let out = run(
-        &bin,
-        &["sleep"],
-        Some(b"\n"),
-        &[],
-        Duration::from_millis(300),
-    );
+    let resource = Resource::new(&fake_binary(dir.path()));
+    let out = resource
+        .spawn_step("out", &["sleep"], b"\n", &[])
+        .wait_limited(Duration::from_millis(300));
     assert_eq!(out.code, -1);
-    assert!(out.stderr.contains("[testkit] killed"), "{}", out.stderr);
+    assert!(out.stderr.contains("[test] killed"), "{}", out.stderr);
     assert!(out.elapsed < Duration::from_secs(5));
 }
 
 #[test]
-fn background_steps_can_be_waited_for_or_killed() {
+fn background_steps_can_be_killed() {
     let dir = tempfile::tempdir().unwrap();
     let resource = Resource::new(&fake_binary(dir.path()));
-    let done = resource.spawn_step("in", &["/tmp/d"], b"hello\n", &[("FOO", "y")]);
-    let out = done.wait();
-    assert_eq!(out.code, 0, "{}", out.describe());
-    assert_eq!(out.json()["input"], "hello");
-    assert_eq!(out.json()["foo"], "y");
-    assert_eq!(out.json()["home"], "unset");
-
     let mut busy = resource.spawn_step("out", &["sleep"], b"\n", &[]);
     thread::sleep(Duration::from_millis(200));
     assert!(!busy.has_exited());
