@@ -12,17 +12,7 @@ use testkit::fault_proxy::{AwsFault, AwsFaultKind, FaultProxy};
 const TAG: &str = "1.4.2";
 
 fn compare(endpoint: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "compare",
-        "--ami",
-        AMI_NEW,
-        "--region",
-        REGION,
-        "--endpoint",
-        endpoint,
-    ];
-    args.extend_from_slice(extra);
-    Run::cli(&args).run()
+    Run::compare(endpoint, AMI_NEW).args(extra).run()
 }
 
 #[test]

@@ -8,18 +8,7 @@ use serde_json::{Value, json};
 use testkit::moto::Moto;
 
 fn compare(moto: &Moto, ami: &str, extra: &[&str]) -> Output {
-    let endpoint = moto.endpoint();
-    let mut args = vec![
-        "compare",
-        "--ami",
-        ami,
-        "--region",
-        REGION,
-        "--endpoint",
-        &endpoint,
-    ];
-    args.extend_from_slice(extra);
-    Run::cli(&args).run()
+    Run::compare(&moto.endpoint(), ami).args(extra).run()
 }
 
 #[test]
@@ -111,16 +100,7 @@ fn compare_errors_exit_2_and_an_empty_fleet_exits_1() {
         "{}",
         empty.stdout
     );
-    let dead = Run::cli(&[
-        "compare",
-        "--ami",
-        AMI_NEW,
-        "--region",
-        REGION,
-        "--endpoint",
-        "http://127.0.0.1:9",
-    ])
-    .run();
+    let dead = Run::compare("http://127.0.0.1:9", AMI_NEW).run();
     assert_eq!((dead.code, dead.stdout.as_str()), (2, ""));
     assert!(
         dead.stderr.contains("Connection refused"),

@@ -35,19 +35,10 @@ fn check_goes_through_the_proxy_unless_no_proxy_exempts_the_host() {
 fn the_aws_client_goes_through_the_proxy_unless_no_proxy_exempts_the_host() {
     let moto = Moto::start();
     moto.run_instances(REGION, AMI_NEW, 1, Some("ci-concourse-worker"), &[]);
-    let endpoint = moto.endpoint();
-    let args = [
-        "compare",
-        "--ami",
-        AMI_NEW,
-        "--region",
-        REGION,
-        "--endpoint",
-        &endpoint,
-    ];
-    let proxied = Run::cli(&args).env("HTTP_PROXY", DEAD_PROXY).run();
+    let compare = || Run::compare(&moto.endpoint(), AMI_NEW);
+    let proxied = compare().env("HTTP_PROXY", DEAD_PROXY).run();
     assert_eq!(proxied.code, 2, "the proxy was not used: {proxied:?}");
-    let exempt = Run::cli(&args)
+    let exempt = compare()
         .env("HTTP_PROXY", DEAD_PROXY)
         .env("NO_PROXY", "127.0.0.1")
         .run();

@@ -1,6 +1,7 @@
 //! The at-most-once rule against a scripted GitHub and a virtual clock.
 
 use super::*;
+use crate::steps::observe::VirtualClock;
 use std::cell::{Cell, RefCell};
 
 /// Answers dispatches from a script; a dispatch that "lands" starts a run
@@ -55,17 +56,6 @@ impl Workflows for Scripted {
             self.pending.borrow_mut().push((id, self.delay));
         }
         Ok(attempt)
-    }
-}
-
-#[derive(Default)]
-struct VirtualClock(Cell<Duration>);
-impl Clock for VirtualClock {
-    fn now(&self) -> Duration {
-        self.0.get()
-    }
-    async fn sleep(&self, d: Duration) {
-        self.0.set(self.0.get() + d);
     }
 }
 

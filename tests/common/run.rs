@@ -44,6 +44,20 @@ impl Run<'static> {
         run
     }
 
+    /// `compare --ami AMI --region eu-west-2 --endpoint ENDPOINT`; add flags
+    /// with `args`.
+    pub fn compare(endpoint: &str, ami: &str) -> Self {
+        Run::cli(&[
+            "compare",
+            "--ami",
+            ami,
+            "--region",
+            super::REGION,
+            "--endpoint",
+            endpoint,
+        ])
+    }
+
     /// A resource step (`check`, `in`, `out`) through its own links, with no
     /// world around it: for input that is refused before any network call.
     pub fn step(name: &str) -> Self {

@@ -4,24 +4,15 @@
 //! fake GitHub. Only the emulators' endpoints are added to the args.
 
 use crate::common::{AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, Output, REGION, Run, World};
-use crate::support::{CONCOURSE_ADMIN, entry};
-use crate::vars::{sample, substitute};
-use crate::walk::job_steps;
+use crate::support::CONCOURSE_ADMIN;
+use crate::vars::{job_task, sample};
 use serde_json::{Map, Value, json};
 use testkit::moto::{Moto, SecretValue};
 
 const SECRET_ID: &str = "/concourse/dataworks/ami-ids";
 
 fn update_task(p: &Value, job: &str) -> Map<String, Value> {
-    let job = entry(p, "jobs", job).as_object().unwrap();
-    let task = job_steps(job)
-        .into_iter()
-        .find(|s| s.get("task") == Some(&"update-ami-ids".into()))
-        .expect("the job runs update-ami-ids");
-    substitute(&Value::Object(task.clone()))
-        .as_object()
-        .unwrap()
-        .clone()
+    job_task(p, job, "update-ami-ids")
 }
 
 /// Runs the task's command in a directory with its inputs holding `ami`.

@@ -6,9 +6,8 @@
 //! our `in` writes it, and the `tested_ami` output.
 
 use crate::common::{self, AMI_NEW, AMI_OTHER, Output, Run, World};
-use crate::support::{AMI_BUILDER, entry};
-use crate::vars::substitute;
-use crate::walk::job_steps;
+use crate::support::AMI_BUILDER;
+use crate::vars::job_task;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -16,18 +15,11 @@ const UNTESTED: &str = "untested-dw-al2-concourse-ami";
 
 /// The validate-ami step of validate-concourse-ami, vars given sample values.
 fn validate_task() -> Map<String, Value> {
-    let p = AMI_BUILDER.merged();
-    let job = entry(&p, "jobs", "validate-concourse-ami")
-        .as_object()
-        .unwrap();
-    let step = job_steps(job)
-        .into_iter()
-        .find(|s| s.get("task") == Some(&"validate-ami".into()))
-        .expect("validate-concourse-ami runs task validate-ami");
-    substitute(&Value::Object(step.clone()))
-        .as_object()
-        .unwrap()
-        .clone()
+    job_task(
+        &AMI_BUILDER.merged(),
+        "validate-concourse-ami",
+        "validate-ami",
+    )
 }
 
 /// What swce/keyval-resource leaves: the build job puts `file: built-ami/id`

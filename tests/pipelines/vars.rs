@@ -1,7 +1,7 @@
 //! Concourse `((vars))`: finding them, and filling them with sample values so
 //! that our config types can decode what the pipelines pass them.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
 /// Every `((name))` in a string.
@@ -61,4 +61,18 @@ pub fn substitute(v: &Value) -> Value {
         }
         other => other.clone(),
     }
+}
+
+/// A job's task step `task`, with the sample vars substituted: what the
+/// build would run.
+pub fn job_task(p: &Value, job: &str, task: &str) -> Map<String, Value> {
+    let job_entry = crate::support::entry(p, "jobs", job).as_object().unwrap();
+    let step = crate::walk::job_steps(job_entry)
+        .into_iter()
+        .find(|s| s.get("task").and_then(Value::as_str) == Some(task))
+        .unwrap_or_else(|| panic!("job {job} runs no task {task}"));
+    substitute(&Value::Object(step.clone()))
+        .as_object()
+        .unwrap()
+        .clone()
 }

@@ -105,6 +105,22 @@ pub fn short(d: Duration) -> String {
         .replace(' ', "")
 }
 
+/// A clock for tests: `sleep` moves time on at once, so waiting loops run
+/// without real time.
+#[cfg(test)]
+#[derive(Default)]
+pub struct VirtualClock(std::cell::Cell<Duration>);
+
+#[cfg(test)]
+impl Clock for VirtualClock {
+    fn now(&self) -> Duration {
+        self.0.get()
+    }
+    async fn sleep(&self, d: Duration) {
+        self.0.set(self.0.get() + d);
+    }
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -29,17 +29,6 @@ impl Fleet for Failing {
     }
 }
 
-#[derive(Default)]
-struct VirtualClock(Cell<Duration>);
-impl Clock for VirtualClock {
-    fn now(&self) -> Duration {
-        self.0.get()
-    }
-    async fn sleep(&self, d: Duration) {
-        self.0.set(self.0.get() + d);
-    }
-}
-
 fn i(id: &str, image: &str, state: State) -> Instance {
     Instance {
         id: id.into(),
