@@ -20,6 +20,12 @@ pub struct GitHubWorkflows {
     pub inputs: Map<String, Value>,
 }
 
+/// `{"total_count": …, "workflow_runs": […]}`: one page is all we read.
+#[derive(Deserialize)]
+struct RunList {
+    workflow_runs: Vec<RunEntry>,
+}
+
 #[derive(Deserialize)]
 struct RunEntry {
     id: u64,
@@ -73,9 +79,8 @@ impl Workflows for GitHubWorkflows {
             .gh
             .send(&what, || self.gh.request(Method::GET, &url))
             .await?;
-        // octocrab's `Page` reads `workflow_runs` out of the answer's object.
-        let page = self.gh.page::<RunEntry>(&what, answer).await?;
-        Ok(page.items.into_iter().next().map(|r| Run {
+        let list: RunList = self.gh.expect_ok(&what, answer)?.json(&what)?;
+        Ok(list.workflow_runs.into_iter().next().map(|r| Run {
             id: r.id,
             html_url: r.html_url,
         }))
