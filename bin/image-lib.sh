@@ -1,8 +1,18 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154 # globals shared with bin/image: it sets root, tag, work, runs, offline, binary and reads engine*, build_cmd
 # Functions of bin/image (sourced): the engine, the bases, the binary, the build.
 
-say() { echo "bin/image: $*" >&2; }
+# Each line carries the time since the script started, so a CI log shows what each step costs.
+say() { printf 'bin/%s [%d:%02d]: %s\n' "${0##*/}" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { say "$*"; exit 1; }
+
+# apt-get install, quietly; refreshes the package lists once if that fails.
+apt_install() {
+  local out
+  out="$(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" 2>&1)" && return 0
+  out="$(apt-get update -qq 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" 2>&1)" \
+    || die "apt-get install $* failed: $(echo "$out" | tail -3)"
+}
 
 # The bases the Dockerfile names; an online build pulls both.
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
@@ -31,8 +41,7 @@ pick_engine() { # [DRY]
     engine_desc="podman (to be installed from Debian's packages)"
     [ -z "${1:-}" ] || return 0
     say "no Docker daemon and no podman: installing podman from Debian's packages"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah runc >/dev/null \
-      || die "apt-get install podman buildah runc failed"
+    apt_install podman buildah runc
   fi
   local version
   version="$(podman version --format '{{.Client.Version}}' 2>&1)" \
@@ -69,7 +78,7 @@ pull_bases() {
   local image err
   for image in "$BASE_IMAGE" "$BUILDER_IMAGE"; do
     if ! err="$("$engine" pull -q "$image" 2>&1 >/dev/null)"; then
-      echo "cannot pull $image ($(echo "$err" | tail -1 | cut -c1-200))"
+      echo "cannot pull $image ($(echo "$err" | tail -1 | cut -c1-300))"
       return 1
     fi
   done
@@ -88,9 +97,14 @@ check_host_glibc() {
 # The product's release build (the size-tuned profile), under the machine's
 # cold-build lock when flock is there: two release builds at once need ~17 GB.
 build_release_binary() {
-  local lock=(); command -v flock >/dev/null && lock=(flock /tmp/cold-build.lock)
+  local lock=() file=/tmp/cold-build.lock
+  if command -v flock >/dev/null; then
+    lock=(flock "$file")
+    flock -n "$file" true || say "waiting for $file: another cold build is running"
+  fi
   say "cargo build --release (cold: ~10-14 min, ~8.5 GB RAM; after an edit: 1-3 min)"
-  "${lock[@]}" cargo build --release --locked --quiet -p ami-test-resource --bin ami-test-resource >&2
+  "${lock[@]}" cargo build --release --locked --quiet -p ami-test-resource --bin ami-test-resource >&2 \
+    || die "cargo build --release failed"
   echo "$root/target/release/ami-test-resource"
 }
 
