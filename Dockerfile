@@ -41,8 +41,9 @@ RUN mkdir -p /opt/resource \
 # What `minimal` keeps of `slim`, under /rootfs: the binary and its links, the
 # libraries ldd resolves for it (glibc's DNS lookup is built into libc.so.6
 # since 2.34), the CA bundle, root in passwd/group (runtimes look the user up),
-# and the dpkg records of the packages those files come from, so that image
-# scanners still see glibc's and the CA list's versions (distroless does the same).
+# and the dpkg records of the packages those files come from, in status.d/ where
+# image scanners look for them in distroless images (glibc's and the CA list's
+# versions).
 FROM slim AS minimal-rootfs
 # No pipes (/bin/sh is dash, without pipefail): each step's failure stops the build.
 RUN r=/rootfs \

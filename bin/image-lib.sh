@@ -2,8 +2,13 @@
 # shellcheck disable=SC2034,SC2154 # globals shared with bin/image: it sets root, tag, work, runs, offline, binary and reads engine*, build_cmd
 # Functions of bin/image (sourced): the engine, the bases, the binary, the build.
 
-# Each line carries the time since the script started, so a CI log shows what each step costs.
-say() { printf 'bin/%s [%d:%02d]: %s\n' "${0##*/}" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
+# Each line carries the time since bin/image started (bin/image-base inherits
+# the start), so a CI log shows what each step costs.
+export AMI_TEST_RESOURCE_IMAGE_T0="${AMI_TEST_RESOURCE_IMAGE_T0:-$(date +%s)}"
+say() {
+  local t=$(($(date +%s) - AMI_TEST_RESOURCE_IMAGE_T0))
+  printf 'bin/%s [%d:%02d]: %s\n' "${0##*/}" $((t / 60)) $((t % 60)) "$*" >&2
+}
 die() { say "$*"; exit 1; }
 
 # apt-get install, quietly; refreshes the package lists once if that fails.
