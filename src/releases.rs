@@ -126,7 +126,7 @@ impl Releases for GitHubReleases {
                 Some(next) if !done => {
                     let next = Url::parse(&next.to_string())
                         .with_context(|| format!("{what}: a bad next-page link"))?;
-                    // The token goes with the request: follow GitHub's own origin only.
+                    // Pages of this list come from the API itself; a link elsewhere is not one.
                     if origin(&next) != origin(&self.gh.api) {
                         bail!(
                             "{what}: the next page is on another host ({}); refusing",

