@@ -261,17 +261,22 @@ fn world_with_secret() -> World {
     w
 }
 
+/// `update-ami-ids … --dispatch` against the world's moto and fake GitHub.
+fn update_and_dispatch(w: &World) -> Output {
+    let api = w.gh.api_url();
+    update(
+        w.moto(),
+        &dispatch_args(&api),
+        &[("GITHUB_TOKEN", GH_TOKEN)],
+    )
+}
+
 #[test]
 fn a_dispatch_whose_answer_is_lost_runs_the_workflow_once() {
     let w = world_with_secret();
     // GitHub starts the run, then its front end answers 502.
     w.gh.inject(Fault::new(FaultKind::StatusAfterServing(502), 1).method("POST"));
-    let api = w.gh.api_url();
-    let out = update(
-        w.moto(),
-        &dispatch_args(&api),
-        &[("GITHUB_TOKEN", GH_TOKEN)],
-    );
+    let out = update_and_dispatch(&w);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         w.gh.dispatches().len(),
@@ -292,12 +297,7 @@ fn a_dispatch_refused_before_it_ran_is_sent_again_once_no_run_appears() {
     let w = world_with_secret();
     // A 502 that GitHub did not act on: no run appears, so it is sent again.
     w.gh.inject(Fault::new(FaultKind::Status(502), 1).method("POST"));
-    let api = w.gh.api_url();
-    let out = update(
-        w.moto(),
-        &dispatch_args(&api),
-        &[("GITHUB_TOKEN", GH_TOKEN)],
-    );
+    let out = update_and_dispatch(&w);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(w.gh.workflow_run_count(), 1);
     assert!(

@@ -5,7 +5,7 @@
 
 use crate::common::{AMI_NEW, AMI_OLD, GH_TOKEN, OTHER_SECRET, Output, REGION, Run, World};
 use crate::support::CONCOURSE_ADMIN;
-use crate::vars::{job_task, sample};
+use crate::vars::{job_task, run_args, sample};
 use serde_json::{Map, Value, json};
 use testkit::moto::{Moto, SecretValue};
 
@@ -25,12 +25,7 @@ fn run(task: &Map<String, Value>, ami: &str, moto: &Moto, gh: &World) -> Output 
         std::fs::write(dir.join("id"), format!("{ami}\n")).unwrap();
     }
     assert_eq!(config["run"]["path"], "ami-test-resource");
-    let args: Vec<&str> = config["run"]["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    let args = run_args(config);
     let (endpoint, api) = (moto.endpoint(), gh.gh.api_url());
     let mut cli = Run::cli(&args)
         .args(["--endpoint", &endpoint, "--github-api-url", &api])

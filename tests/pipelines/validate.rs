@@ -7,7 +7,7 @@
 
 use crate::common::{self, AMI_NEW, AMI_OTHER, Output, Run, World};
 use crate::support::AMI_BUILDER;
-use crate::vars::job_task;
+use crate::vars::{job_task, run_args};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -40,12 +40,7 @@ fn run_task(task: &Map<String, Value>, build: &Path) -> Output {
         config["run"]["path"], "sh",
         "the task runs sh (bash in its image)"
     );
-    let args: Vec<&str> = config["run"]["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    let args = run_args(config);
     let mut task = Run::program("bash")
         .args(&args)
         .current_dir(build)

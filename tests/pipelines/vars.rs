@@ -76,3 +76,13 @@ pub fn job_task(p: &Value, job: &str, task: &str) -> Map<String, Value> {
         .unwrap()
         .clone()
 }
+
+/// A task config's `run.args`, as the command line it runs.
+pub fn run_args(config: &Value) -> Vec<&str> {
+    config["run"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect()
+}
